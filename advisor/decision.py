@@ -1,0 +1,152 @@
+"""The decision: a value holding everything the JSON and the templates show, computed once."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from .rules import Rule, RulePack
+from .text import render_snippet
+from .vocabulary import ALTERNATIVES, DEFAULT_ALTERNATIVE, FORMATS
+
+BASE_NECESSITY = 40  # a meeting starts below the default threshold: it must earn its place
+DEFAULT_THRESHOLD = 50
+
+
+@dataclass(frozen=True)
+class FiredRule:
+    rule: str
+    necessity: int
+    formats: Mapping[str, int]
+    reason: str
+    source: str
+    alternative: Optional[str] = None
+    suggestion: Optional[str] = None
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"rule": self.rule, "necessity": self.necessity, "formats": dict(self.formats),
+                "reason": self.reason, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Cost:
+    attendee_hours: float
+    amount: float
+    currency: str
+    yearly_attendee_hours: float
+    yearly_amount: float
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"attendee_hours": self.attendee_hours, "amount": self.amount, "currency": self.currency,
+                "yearly_attendee_hours": self.yearly_attendee_hours, "yearly_amount": self.yearly_amount}
+
+
+@dataclass(frozen=True)
+class Decision:
+    meeting: str
+    source: str
+    verdict: str
+    score: int
+    threshold: int
+    format: str
+    format_scores: Mapping[str, int]
+    alternative: Optional[str]
+    cost: Cost
+    fired: Tuple[FiredRule, ...]
+    suggestions: Tuple[str, ...]
+    pack: str
+    version: str
+    base: int = BASE_NECESSITY
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def hold(self) -> bool:
+        return self.verdict == "hold"
+
+    @property
+    def alternative_text(self) -> Optional[str]:
+        return ALTERNATIVES.get(self.alternative) if self.alternative else None
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON of spec/decision.md: stable keys, plain values."""
+        return {
+            "meeting": self.meeting,
+            "source": self.source,
+            "verdict": self.verdict,
+            "score": self.score,
+            "threshold": self.threshold,
+            "format": self.format,
+            "format_scores": dict(self.format_scores),
+            "alternative": self.alternative,
+            "cost": self.cost.to_dict(),
+            "fired": [f.to_dict() for f in self.fired],
+            "suggestions": list(self.suggestions),
+            "rules": {"pack": self.pack, "version": self.version},
+            "base": self.base,
+            "facts": dict(self.facts),
+        }
+
+    def render(self, fmt: str = "text", **options: Any) -> str:
+        """The decision as `text`, `markdown`, `html` or `json`."""
+        from .render import render
+
+        return render(self, fmt, **options)
+
+
+def decide(
+    *,
+    title: str,
+    source: str,
+    facts: Mapping[str, Any],
+    fired_ids: "frozenset[str] | set[str]",
+    pack: RulePack,
+    threshold: int = DEFAULT_THRESHOLD,
+    currency: str = "USD",
+    base: int = BASE_NECESSITY,
+) -> Decision:
+    """Add up the effects of the fired rules into a decision. No rule is evaluated here."""
+    fired_rules = [rule for rule in pack.rules if rule.id in fired_ids]
+    context = {**facts, "title": title}
+    fired = tuple(_fire(rule, context) for rule in fired_rules)
+    score = max(0, min(100, base + sum(f.necessity for f in fired)))
+    verdict = "hold" if score >= threshold else "skip"
+    format_scores = {name: sum(f.formats.get(name, 0) for f in fired) for name in FORMATS}
+    best = max(FORMATS, key=lambda name: (format_scores[name], -FORMATS.index(name)))
+    suggestions = tuple(dict.fromkeys(f.suggestion for f in fired if f.suggestion))
+    return Decision(
+        meeting=title,
+        source=source,
+        verdict=verdict,
+        score=score,
+        threshold=threshold,
+        format=best,
+        format_scores=format_scores,
+        alternative=None if verdict == "hold" else _alternative(fired),
+        cost=Cost(facts["attendee_hours"], facts["cost"], currency,
+                  facts["yearly_attendee_hours"], facts["yearly_cost"]),
+        fired=fired,
+        suggestions=suggestions,
+        pack=pack.name,
+        version=pack.version,
+        base=base,
+        facts=dict(facts),
+    )
+
+
+def _fire(rule: Rule, context: Mapping[str, Any]) -> FiredRule:
+    return FiredRule(
+        rule=rule.id,
+        necessity=rule.necessity,
+        formats=dict(rule.formats),
+        reason=render_snippet(rule.because, context),
+        source=rule.source,
+        alternative=rule.alternative,
+        suggestion=render_snippet(rule.suggestion, context) if rule.suggestion else None,
+    )
+
+
+def _alternative(fired: Sequence[FiredRule]) -> str:
+    """The alternative named by the rule that weighed most against the meeting."""
+    named = [f for f in fired if f.alternative]
+    if not named:
+        return DEFAULT_ALTERNATIVE
+    return min(named, key=lambda f: f.necessity).alternative  # type: ignore[return-value]

@@ -1,0 +1,142 @@
+"""The proposal as typed values, read from a validated YAML document or a mapping."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Optional, Tuple, Union
+
+from .errors import InputError
+from .schema import validate
+from .vocabulary import EXTERNAL_ROLES
+from .yamlsafe import Document, load_yaml
+
+
+@dataclass(frozen=True)
+class Person:
+    name: Optional[str] = None
+    role: Optional[str] = None
+    email: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class AttendeeGroup:
+    """Alike people attending together: one person unless `count` says more."""
+
+    role: str
+    count: int = 1
+    remote: bool = False
+    external: bool = False
+    name: Optional[str] = None
+    email: Optional[str] = None
+    hourly_cost: Optional[float] = None
+    meeting_hours_last_7_days: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class RecentLoad:
+    window_days: int = 7
+    meeting_hours: Optional[float] = None
+    meetings: Optional[float] = None
+    same_topic_days_ago: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class Setting:
+    reliable_internet: bool = True
+    visual_material: bool = False
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class Meeting:
+    title: str
+    purposes: Tuple[str, ...]
+    duration_minutes: int
+    audience: Tuple[AttendeeGroup, ...]
+    decision_required: bool = False
+    recurrence: str = "none"
+    agenda: Tuple[str, ...] = ()
+    organizer: Optional[Person] = None
+    recent_load: RecentLoad = RecentLoad()
+    setting: Setting = Setting()
+    description: Optional[str] = None
+    source: str = "<proposal>"
+
+
+def read_meeting(path: Union[str, Path]) -> Meeting:
+    """Load, validate and type the proposal in the file at `path` ('-' is not handled here)."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        from .errors import Problem
+
+        raise InputError([Problem(name, f"cannot read the file: {error.strerror or error}")]) from None
+    return parse_meeting(raw, name)
+
+
+def parse_meeting(source: Union[bytes, str], file: str) -> Meeting:
+    """Proposal text (YAML or JSON) to a Meeting, or InputError listing every problem."""
+    return meeting_from_document(load_yaml(source, file))
+
+
+def meeting_from_mapping(data: Mapping[str, Any], source: str = "<proposal>") -> Meeting:
+    """A proposal given as Python data (for example by an approval workflow)."""
+    return meeting_from_document(Document(data, source))
+
+
+def meeting_from_document(document: Document) -> Meeting:
+    data = document.data
+    if not isinstance(data, dict):
+        raise InputError([document.problem((), f"expected a mapping of fields at the top level, found "
+                                                f"{_kind(data)}")])
+    problems = validate(document)
+    if problems:
+        raise InputError(problems)
+    return _build(data, document.file)
+
+
+def _kind(value: Any) -> str:
+    from .errors import describe
+
+    return describe(value)
+
+
+def _build(data: Mapping[str, Any], source: str) -> Meeting:
+    purposes = data["purposes"]
+    organizer = data.get("organizer")
+    load = data.get("recent_load") or {}
+    setting = data.get("setting") or {}
+    return Meeting(
+        title=data["title"],
+        purposes=(purposes,) if isinstance(purposes, str) else tuple(purposes),
+        duration_minutes=int(data["duration_minutes"]),
+        audience=tuple(_group(g) for g in data["audience"]),
+        decision_required=data.get("decision_required", False),
+        recurrence=data.get("recurrence", "none"),
+        agenda=tuple(data.get("agenda") or ()),
+        organizer=Person(**organizer) if organizer else None,
+        recent_load=RecentLoad(
+            window_days=int(load.get("window_days", 7)),
+            meeting_hours=load.get("meeting_hours"),
+            meetings=load.get("meetings"),
+            same_topic_days_ago=load.get("same_topic_days_ago"),
+        ),
+        setting=Setting(**setting),
+        description=data.get("description"),
+        source=source,
+    )
+
+
+def _group(data: Mapping[str, Any]) -> AttendeeGroup:
+    role = data["role"]
+    return AttendeeGroup(
+        role=role,
+        count=int(data.get("count", 1)),
+        remote=data.get("remote", False),
+        external=data.get("external", role in EXTERNAL_ROLES),
+        name=data.get("name"),
+        email=data.get("email"),
+        hourly_cost=data.get("hourly_cost"),
+        meeting_hours_last_7_days=data.get("meeting_hours_last_7_days"),
+    )

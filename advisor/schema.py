@@ -1,0 +1,172 @@
+"""The JSON Schema of a proposal, built from the vocabulary, and validation against it.
+
+The schema is the one definition of a valid `meeting.yaml`: `advisor schema` prints it for
+editors, and every refusal is one of its errors turned into a sentence a person can act on.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List
+
+from .errors import Problem, describe, did_you_mean
+from .vocabulary import PURPOSES, RECURRENCES, ROLES
+from .yamlsafe import Document
+
+_INT = {"type": "integer"}
+_NUMBER_NON_NEGATIVE = {"type": "number", "minimum": 0}
+_BOOL = {"type": "boolean"}
+_TEXT = {"type": "string", "minLength": 1}
+
+PURPOSE = {"title": "purpose", "type": "string", "enum": list(PURPOSES)}
+ROLE = {"title": "role", "type": "string", "enum": list(ROLES)}
+
+MEETING_SCHEMA: Dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "advisor meeting proposal, version 1",
+    "type": "object",
+    "required": ["title", "purposes", "duration_minutes", "audience"],
+    "additionalProperties": False,
+    "properties": {
+        "version": {"const": 1, "description": "1 is the only version today"},
+        "title": {**_TEXT, "pattern": r"\S"},
+        "purposes": {
+            "description": "one purpose or a list of them",
+            "if": {"type": "string"},
+            "then": PURPOSE,
+            "else": {"type": "array", "items": PURPOSE, "minItems": 1, "uniqueItems": True},
+        },
+        "duration_minutes": {**_INT, "minimum": 5, "maximum": 480},
+        "decision_required": _BOOL,
+        "recurrence": {"title": "recurrence", "type": "string", "enum": list(RECURRENCES)},
+        "agenda": {"type": ["array", "null"], "items": _TEXT},
+        "organizer": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"name": _TEXT, "role": ROLE, "email": _TEXT},
+        },
+        "audience": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["role"],
+                "additionalProperties": False,
+                "properties": {
+                    "role": ROLE,
+                    "name": _TEXT,
+                    "email": _TEXT,
+                    "count": {**_INT, "minimum": 1},
+                    "remote": _BOOL,
+                    "external": _BOOL,
+                    "hourly_cost": _NUMBER_NON_NEGATIVE,
+                    "meeting_hours_last_7_days": {**_NUMBER_NON_NEGATIVE, "maximum": 168},
+                },
+            },
+        },
+        "recent_load": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "window_days": {**_INT, "minimum": 1, "maximum": 366},
+                "meeting_hours": _NUMBER_NON_NEGATIVE,
+                "meetings": _NUMBER_NON_NEGATIVE,
+                "same_topic_days_ago": _NUMBER_NON_NEGATIVE,
+            },
+        },
+        "setting": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"reliable_internet": _BOOL, "visual_material": _BOOL, "sensitive": _BOOL},
+        },
+        "description": {"type": "string"},
+    },
+}
+
+_TYPE_WORDS = {
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "string": "text",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "nothing",
+}
+
+
+def expectation(schema: Dict[str, Any]) -> str:
+    """What a (sub)schema accepts, in words: 'an integer from 5 to 480'."""
+    if "enum" in schema:
+        return "one of " + ", ".join(str(v) for v in schema["enum"])
+    if "const" in schema:
+        return repr(schema["const"])
+    types = schema.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    words = " or ".join(_TYPE_WORDS[t] for t in types if t != "null") or "a value"
+    if types == ["string"] and schema.get("minLength"):
+        words = "non-empty text"
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and high is not None:
+        words += f" from {low} to {high}"
+    elif low is not None:
+        words += f" >= {low}"
+    elif high is not None:
+        words += f" <= {high}"
+    if types == ["array"] and schema.get("minItems"):
+        words = "a non-empty list"
+    return words
+
+
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator  # imported when needed: it is slow to import
+
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = Draft202012Validator(MEETING_SCHEMA)
+    return _VALIDATOR
+
+
+_VALIDATOR = None
+
+
+def validate(document: Document) -> List[Problem]:
+    """Every way `document` breaks the schema, as problems sorted by position."""
+    problems: List[Problem] = []
+    for error in _validator().iter_errors(document.data):
+        problems.extend(_explain(error, document))
+    unique = {(p.line, p.column, p.path, p.message): p for p in problems}
+    return sorted(unique.values(), key=lambda p: (p.line or 0, p.column or 0, p.path))
+
+
+def _explain(error: Any, document: Document) -> Iterator[Problem]:
+    path = tuple(error.absolute_path)
+    schema, value, kind = error.schema, error.instance, error.validator
+    if kind in ("if", "then", "else"):  # purposes: report the branch's own errors
+        for sub in error.context or ():
+            yield from _explain(sub, document)
+        return
+    if kind == "additionalProperties":
+        known = list(schema.get("properties", {}))
+        for key in value:
+            if key not in known:
+                message = f"unknown field '{key}'{did_you_mean(key, known)}"
+                yield document.problem(path + (key,), message, key=True)
+        return
+    if kind == "required":
+        missing = error.validator_value
+        for key in missing:
+            if key not in value:
+                yield document.problem(path, f"missing required field '{key}'")
+        return
+    if kind == "enum" and isinstance(value, str) and "title" in schema:
+        hint = did_you_mean(value, schema["enum"])
+        if hint:
+            yield document.problem(path, f"unknown {schema['title']} '{value}'{hint}")
+        else:
+            yield document.problem(path, f"unknown {schema['title']} '{value}': expected {expectation(schema)}")
+        return
+    if kind == "uniqueItems":
+        yield document.problem(path, "the same value is listed twice")
+        return
+    if kind == "pattern":
+        yield document.problem(path, f"expected non-empty text, found {describe(value)}")
+        return
+    yield document.problem(path, f"expected {expectation(schema)}, found {describe(value)}")

@@ -1,0 +1,61 @@
+"""Rule authors' text snippets (`because`, `suggestion`): Jinja in a sandbox, strictly.
+
+Only rule packs hold templates. Proposal text reaches them as values, so a title such as
+`{{ 7*7 }}` is printed as written, never evaluated.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Iterable, Mapping
+
+
+class TemplateProblem(Exception):
+    """A snippet that does not compile or names something that will not be there."""
+
+
+@lru_cache(maxsize=None)
+def _environment() -> Any:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    environment = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    environment.filters.update(num=num, money=money)
+    return environment
+
+
+def num(value: float) -> str:
+    """15.0 -> '15', 7.25 -> '7.2': numbers as people write them."""
+    rounded = round(float(value), 1)
+    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:g}"
+
+
+def money(value: float) -> str:
+    """2620.5 -> '2,621'."""
+    return f"{round(float(value)):,}"
+
+
+def check_template(source: str, names: Iterable[str]) -> None:
+    """Raise TemplateProblem unless `source` compiles and uses only `names` and Jinja's own."""
+    from jinja2 import TemplateSyntaxError, meta
+
+    environment = _environment()
+    try:
+        tree = environment.parse(source)
+        environment.compile(tree)  # unknown filters and tests are found only when compiling
+    except TemplateSyntaxError as error:
+        raise TemplateProblem(f"template does not compile: {error.message} (template line {error.lineno})") from None
+    unknown = sorted(meta.find_undeclared_variables(tree) - set(names))
+    if unknown:
+        from .errors import did_you_mean
+
+        raise TemplateProblem(f"template uses unknown name '{unknown[0]}'{did_you_mean(unknown[0], names)}")
+
+
+@lru_cache(maxsize=1024)
+def _compiled(source: str) -> Any:
+    return _environment().from_string(source)
+
+
+def render_snippet(source: str, context: Mapping[str, Any]) -> str:
+    """The snippet rendered over `context`, on one line."""
+    return " ".join(_compiled(source).render(context).split())
