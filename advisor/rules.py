@@ -73,26 +73,35 @@ class RulePack:
         return {rule.id: rule for rule in self.rules}
 
 
+def pack_name(folder: Union[str, Path]) -> str:
+    """The shipped pack is 'default'; another is named after its folder (or file)."""
+    from .resources import default_rules_dir
+
+    path = Path(folder).resolve()
+    if path == default_rules_dir().resolve():
+        return "default"
+    return path.stem if path.is_file() else path.name
+
+
 def load_packs(folders: Sequence[Union[str, Path]]) -> RulePack:
     """Load packs in order; a rule whose id an earlier pack used replaces that rule."""
     rules: Dict[str, Rule] = {}
     names = []
     for folder in folders:
-        names.append(Path(folder).name)
-        for rule in load_pack(folder):
+        names.append(pack_name(folder))
+        for rule in load_pack(folder, names[-1]):
             rules[rule.id] = rule  # dict keeps the first position: replaced rules stay in place
     return RulePack(tuple(rules.values()), "+".join(names))
 
 
-def load_pack(folder: Union[str, Path]) -> List[Rule]:
+def load_pack(folder: Union[str, Path], pack: Optional[str] = None) -> List[Rule]:
     """Every rule of the `*.yaml` files of `folder` (or of one file), or RuleError with all problems."""
     folder = Path(folder)
+    pack = pack or pack_name(folder)
     if folder.is_file():
         files = [folder]
-        pack = folder.parent.name
     elif folder.is_dir():
         files = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
-        pack = folder.name
     else:
         raise RuleError([Problem(str(folder), "no such rule pack: expected a folder of rule files or a rule file")])
     problems: List[Problem] = []

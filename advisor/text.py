@@ -24,9 +24,11 @@ def _environment() -> Any:
 
 
 def num(value: float) -> str:
-    """15.0 -> '15', 7.25 -> '7.2': numbers as people write them."""
-    rounded = round(float(value), 1)
-    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:g}"
+    """15.0 -> '15', 5.25 -> '5.25', 1092.0 -> '1,092': numbers as people write them."""
+    rounded = round(float(value), 2)
+    if rounded == int(rounded):
+        return f"{int(rounded):,}"
+    return f"{rounded:,.2f}".rstrip("0")
 
 
 def money(value: float) -> str:
