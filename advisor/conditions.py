@@ -24,7 +24,7 @@ _ORDERED = ("lt", "lte", "gt", "gte", "between")
 _NEGATED = {"eq": "ne", "ne": "eq", "lt": "gte", "gte": "lt", "gt": "lte", "lte": "gt", "in": "not_in", "not_in": "in"}
 
 Path = Tuple[Any, ...]
-Report = Callable[[Path, str], None]
+Report = Callable[..., None]  # report(path, message, key=False): key=True points at the key
 
 
 # A validated condition is kept as a small tree of tuples:
@@ -49,7 +49,7 @@ def parse(when: Any, path: Path, report: Report) -> Any:
         return ("not", parse(value, here, report))
     spec = FACTS.get(key)
     if spec is None:
-        report(here, f"unknown fact '{key}'{did_you_mean(key, list(FACTS) + list(COMBINATORS))}", )
+        report(here, f"unknown fact '{key}'{did_you_mean(key, list(FACTS) + list(COMBINATORS))}", key=True)
         return None
     if not isinstance(value, dict):
         if spec.is_list:
@@ -62,7 +62,7 @@ def parse(when: Any, path: Path, report: Report) -> Any:
         where = here + (operator,)
         if operator not in allowed:
             hint = did_you_mean(operator, allowed) or f"; expected one of {', '.join(allowed)}"
-            report(where, f"unknown operator '{operator}' for {key}{hint}")
+            report(where, f"unknown operator '{operator}' for {key}{hint}", key=True)
             continue
         if _operand_ok(spec, operator, operand, where, report):
             tests.append(("test", key, operator, operand, where))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .conditions import compile_condition, facts_used, parse
+from .engine import ALPHA_BUDGET, alpha_cost
 from .errors import InputError, Problem, RuleError, describe, did_you_mean
 from .facts import FACTS
 from .text import TemplateProblem, check_template
@@ -191,12 +192,18 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
                 report((key,), str(error))
     if len(problems) > before or tree is None:
         return None
+    condition = compile_condition(tree)
+    tests = alpha_cost(condition) + 2  # with the tag test and the sentinel beside it
+    if tests > ALPHA_BUDGET:
+        report(("when",), f"condition too complex for the engine: {tests} tests once 'any' and 'in' are "
+                          f"expanded, at most {ALPHA_BUDGET}; split it into several rules")
+        return None
     line = document.where(base) or (0, 0)
     return Rule(
         id=rule_id,
         description=item["description"].strip(),
         when=item["when"],
-        condition=compile_condition(tree),
+        condition=condition,
         because=item["because"].strip(),
         source=item["source"].strip(),
         necessity=necessity,

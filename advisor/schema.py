@@ -5,6 +5,7 @@ editors, and every refusal is one of its errors turned into a sentence a person 
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, Iterator, List
 
 from .errors import Problem, describe, did_you_mean
@@ -12,7 +13,7 @@ from .vocabulary import PURPOSES, RECURRENCES, ROLES
 from .yamlsafe import Document
 
 _INT = {"type": "integer"}
-_NUMBER_NON_NEGATIVE = {"type": "number", "minimum": 0}
+_NUMBER_NON_NEGATIVE = {"type": "number", "minimum": 0, "maximum": 10_000}
 _BOOL = {"type": "boolean"}
 _TEXT = {"type": "string", "minLength": 1}
 
@@ -54,10 +55,10 @@ MEETING_SCHEMA: Dict[str, Any] = {
                     "role": ROLE,
                     "name": _TEXT,
                     "email": _TEXT,
-                    "count": {**_INT, "minimum": 1},
+                    "count": {**_INT, "minimum": 1, "maximum": 100_000},
                     "remote": _BOOL,
                     "external": _BOOL,
-                    "hourly_cost": _NUMBER_NON_NEGATIVE,
+                    "hourly_cost": {**_NUMBER_NON_NEGATIVE, "maximum": 100_000},
                     "meeting_hours_last_7_days": {**_NUMBER_NON_NEGATIVE, "maximum": 168},
                 },
             },
@@ -69,7 +70,7 @@ MEETING_SCHEMA: Dict[str, Any] = {
                 "window_days": {**_INT, "minimum": 1, "maximum": 366},
                 "meeting_hours": _NUMBER_NON_NEGATIVE,
                 "meetings": _NUMBER_NON_NEGATIVE,
-                "same_topic_days_ago": _NUMBER_NON_NEGATIVE,
+                "same_topic_days_ago": {**_NUMBER_NON_NEGATIVE, "maximum": 36_500},
             },
         },
         "setting": {
@@ -129,11 +130,26 @@ _VALIDATOR = None
 
 def validate(document: Document) -> List[Problem]:
     """Every way `document` breaks the schema, as problems sorted by position."""
-    problems: List[Problem] = []
+    non_finite = dict(_non_finite(document.data, ()))
+    problems: List[Problem] = [document.problem(path, f"expected a finite number, found {value}")
+                               for path, value in non_finite.items()]
     for error in _validator().iter_errors(document.data):
-        problems.extend(_explain(error, document))
+        if tuple(error.absolute_path) not in non_finite:
+            problems.extend(_explain(error, document))
     unique = {(p.line, p.column, p.path, p.message): p for p in problems}
     return sorted(unique.values(), key=lambda p: (p.line or 0, p.column or 0, p.path))
+
+
+def _non_finite(value: Any, path: tuple) -> Iterator[tuple]:
+    """NaN and infinities pass JSON Schema's bounds (every comparison with NaN is false)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite(item, path + (index,))
 
 
 def _explain(error: Any, document: Document) -> Iterator[Problem]:

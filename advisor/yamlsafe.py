@@ -297,6 +297,9 @@ def load_yaml(
         mark = error.problem_mark or error.context_mark
         line, col = _position(mark) if mark is not None else (None, None)
         problem = error.problem or error.context or "unreadable YAML"
+        if error.problem and error.context and error.context_mark is not None:
+            context_line, context_col = _position(error.context_mark)
+            problem += f" ({error.context} at line {context_line}, column {context_col})"
         raise InputError([Problem(file, f"YAML syntax error: {problem}", line, col)]) from None
     except yaml.YAMLError as error:
         raise InputError([Problem(file, f"YAML error: {error}")]) from None

@@ -1,0 +1,170 @@
+"""The command line through `advisor.cli.run`: outputs and exit codes."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT, expected_examples, proposal, write_yaml
+
+
+@pytest.mark.parametrize("name,verdict,fmt", expected_examples())
+def test_examples_exit_with_their_verdict(cli, name, verdict, fmt):
+    code, out, err = cli("check", "--format", "json", str(EXAMPLES / name))
+    decision = json.loads(out)
+    assert (decision["verdict"], err) == (verdict, "")
+    if fmt != "-":
+        assert decision["format"] == fmt
+    assert code == (0 if verdict == "hold" else 1)
+
+
+def test_json_has_the_stable_keys_of_the_spec(cli):
+    code, out, _ = cli("check", "--format", "json", str(EXAMPLES / "pipeline-review.yaml"))
+    decision = json.loads(out)
+    for key in ("meeting", "source", "verdict", "score", "threshold", "format", "format_scores",
+                "alternative", "cost", "fired", "suggestions", "rules"):
+        assert key in decision
+    assert set(decision["format_scores"]) == {"formal", "one_on_one", "call", "video"}
+    assert set(decision["cost"]) >= {"attendee_hours", "amount", "currency"}
+    assert decision["cost"] ["attendee_hours"] == 5.25
+    first = decision["fired"][0]
+    assert set(first) >= {"rule", "necessity", "formats", "reason"}
+    assert decision["rules"]["pack"] == "default" and len(decision["rules"]["version"]) == 12
+    assert decision["meeting"] == "Weekly pipeline review"
+
+
+def test_text_leads_with_verdict_and_format(cli):
+    code, out, _ = cli("check", str(EXAMPLES / "coaching-1on1.yaml"))
+    first, second = out.splitlines()[:2]
+    assert first.startswith("HOLD  Call review with Sam")
+    assert second == "Hold it as a one-on-one conversation."
+    assert code == 0
+
+
+def test_skip_names_the_alternative(cli):
+    code, out, _ = cli("check", str(EXAMPLES / "incentive-memo.yaml"))
+    assert code == 1
+    assert out.splitlines()[1] == "Instead: a written update (email or shared document)."
+
+
+@pytest.mark.parametrize("fmt,marker", [("markdown", "## SKIP: Weekly numbers"), ("html", "<!DOCTYPE html>")])
+def test_human_formats(cli, fmt, marker):
+    code, out, _ = cli("check", "--format", fmt, str(EXAMPLES / "status-broadcast.yaml"))
+    assert code == 1 and marker in out
+
+
+def test_several_files_give_a_json_array_and_the_worst_exit(cli):
+    code, out, _ = cli("check", "-f", "json", str(EXAMPLES / "coaching-1on1.yaml"),
+                       str(EXAMPLES / "status-broadcast.yaml"))
+    assert [d["verdict"] for d in json.loads(out)] == ["hold", "skip"]
+    assert code == 1
+
+
+def test_a_bad_file_does_not_stop_the_others(cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: x\npurposes: [coaching]\nduration_minutes: 0\naudience: [{role: sales_rep}]\n")
+    code, out, err = cli("check", "-f", "json", str(bad), str(EXAMPLES / "coaching-1on1.yaml"))
+    assert code == 2
+    assert json.loads(out)[0]["meeting"] if isinstance(json.loads(out), list) else json.loads(out)["meeting"]
+    assert err == f"{bad}:3:19: duration_minutes: expected an integer from 5 to 480, found 0\n"
+
+
+def test_missing_file_is_one_line_and_exit_2(cli, tmp_path):
+    code, out, err = cli("check", str(tmp_path / "nope.yaml"))
+    assert (code, out) == (2, "")
+    assert err == f"{tmp_path / 'nope.yaml'}: cannot read the file: No such file or directory\n"
+
+
+def test_threshold_moves_the_verdict(cli):
+    path = str(EXAMPLES / "awards-night.yaml")  # score 65
+    assert cli("check", path)[0] == 0
+    assert cli("check", "--threshold", "70", path)[0] == 1
+    assert cli("check", "--threshold", "101", path)[0] == 2
+
+
+def test_extra_rule_pack_adds_and_replaces_rules(cli, tmp_path):
+    pack = tmp_path / "company"
+    pack.mkdir()
+    (pack / "rules.yaml").write_text(
+        "- id: coaching-one-on-one\n"
+        "  description: We coach in groups.\n"
+        "  when: {purposes: {contains: coaching}}\n"
+        "  necessity: -50\n"
+        "  because: Coaching happens in the weekly group session.\n"
+        "  source: Company policy\n"
+        "- id: no-fridays\n"
+        "  description: A new rule.\n"
+        "  when: {attendees: 2}\n"
+        "  necessity: -5\n"
+        "  because: Two people can talk without a meeting.\n"
+        "  source: Company policy\n"
+    )
+    code, out, _ = cli("check", "-f", "json", "--rules", str(pack), str(EXAMPLES / "coaching-1on1.yaml"))
+    decision = json.loads(out)
+    fired = {f["rule"]: f for f in decision["fired"]}
+    assert fired["coaching-one-on-one"]["necessity"] == -50
+    assert fired["no-fridays"]["necessity"] == -5
+    assert decision["rules"]["pack"] == "default+company"
+    assert code == 1
+
+
+def test_bad_rule_pack_is_refused_before_any_proposal(cli, tmp_path):
+    pack = tmp_path / "bad"
+    pack.mkdir()
+    (pack / "r.yaml").write_text(
+        "- id: typo\n  description: d\n  when: {attendeez: 3}\n  because: b\n  source: s\n")
+    code, out, err = cli("check", "--rules", str(pack), str(EXAMPLES / "coaching-1on1.yaml"))
+    assert (code, out) == (2, "")
+    assert err == f"{pack / 'r.yaml'}:3:10: typo.when.attendeez: unknown fact 'attendeez'; did you mean 'attendees'?\n"
+
+
+def test_output_file_is_written_whole_and_kept_on_failure(cli, tmp_path):
+    target = tmp_path / "report.json"
+    code, out, _ = cli("check", "-f", "json", "-o", str(target), str(EXAMPLES / "coaching-1on1.yaml"))
+    assert (code, out) == (0, "")
+    assert json.loads(target.read_text())["verdict"] == "hold"
+    code, _, _ = cli("check", "-o", str(target), str(tmp_path / "missing.yaml"))
+    assert code == 2
+    assert json.loads(target.read_text())["verdict"] == "hold"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no temporary left
+
+
+def test_internal_error_is_one_line_with_its_own_code(cli, monkeypatch):
+    from advisor import api
+
+    def broken(self, proposal):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api.Advisor, "check", broken)
+    code, out, err = cli("check", str(EXAMPLES / "coaching-1on1.yaml"))
+    assert code == 70 and code not in (0, 1, 2)
+    assert err.count("\n") == 1 and "internal error (RuntimeError: boom)" in err and "Traceback" not in err
+
+
+def test_version_and_help(cli):
+    code, out, _ = cli("--version")
+    assert code == 0 and out.startswith("advisor, version ")
+    code, out, _ = cli("check", "--help")
+    assert code == 0 and "advisor check meeting.yaml && book-the-room" in out
+
+
+def test_usage_error_exits_2(cli):
+    code, _, err = cli("check", "--format", "xml", "x.yaml")
+    assert code == 2 and "'xml' is not one of" in err
+
+
+def test_stdin_and_no_traceback_through_a_real_process(tmp_path):
+    text = (EXAMPLES / "coaching-1on1.yaml").read_text()
+    done = subprocess.run([sys.executable, "-m", "advisor", "check", "-f", "json", "-"], input=text,
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["source"] == "<stdin>"
+    done = subprocess.run([sys.executable, "-m", "advisor", "check", "-"], input="title: [unclosed",
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2
+    assert done.stderr == ("<stdin>:2:1: YAML syntax error: did not find expected ',' or ']' "
+                           "(while parsing a flow sequence at line 1, column 8)\n")

@@ -1,0 +1,135 @@
+"""The `when` language compiles to durable_rules conditions that mean what they say.
+
+An independent reading of the same condition trees, in plain Python, is the oracle: on
+random facts the engine must fire exactly the rules the oracle says hold. `not` is the
+delicate part (durable_rules has none: it is pushed down to the comparisons), and so are
+unknown facts, which fail every comparison.
+"""
+from __future__ import annotations
+
+import random
+from typing import Any, Dict
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from advisor.conditions import compile_condition, parse
+from advisor.engine import Engine
+
+WORDS = ("weekly", "none", "daily")
+PURPOSES = ("coaching", "strategy", "status_update", "training")
+
+
+def random_condition(rng: random.Random, depth: int = 0) -> Dict[str, Any]:
+    roll = rng.random()
+    if depth < 3 and roll < 0.3:
+        kind = rng.choice(["all", "any", "not"])
+        if kind == "not":
+            return {"not": random_condition(rng, depth + 1)}
+        return {kind: [random_condition(rng, depth + 1) for _ in range(rng.randint(1, 3))]}
+    fact = rng.choice(["attendees", "load_hours", "decision_required", "recurrence", "purposes"])
+    if fact in ("attendees", "load_hours"):
+        op = rng.choice(["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "between", "known"])
+        if op in ("in", "not_in"):
+            return {fact: {op: rng.sample(range(0, 12), rng.randint(1, 3))}}
+        if op == "between":
+            low = rng.randint(0, 10)
+            return {fact: {op: [low, low + rng.randint(0, 5)]}}
+        if op == "known":
+            return {fact: {op: rng.random() < 0.5}}
+        return {fact: {op: rng.randint(0, 12)}}
+    if fact == "decision_required":
+        return {fact: rng.random() < 0.5}
+    if fact == "recurrence":
+        op = rng.choice(["eq", "ne", "in", "not_in"])
+        operand = rng.choice(WORDS) if op in ("eq", "ne") else rng.sample(WORDS, rng.randint(1, 2))
+        return {fact: {op: operand}}
+    op = rng.choice(["contains", "contains_any", "contains_all", "subset_of"])
+    operand = rng.choice(PURPOSES) if op == "contains" else rng.sample(PURPOSES, rng.randint(1, 3))
+    return {fact: {op: operand}}
+
+
+def holds(condition: Dict[str, Any], facts: Dict[str, Any]) -> bool:
+    """The oracle: what the condition means, read straight from the YAML form."""
+    (key, value), = condition.items()
+    if key == "all":
+        return all(holds(c, facts) for c in value)
+    if key == "any":
+        return any(holds(c, facts) for c in value)
+    if key == "not":
+        return not holds(value, facts)
+    actual = facts.get(key)
+    if not isinstance(value, dict):
+        value = {"eq": value}
+    (op, operand), = value.items()
+    if op == "known":
+        return (actual is not None) == operand
+    if actual is None:
+        return False  # unknown facts fail every comparison
+    if op == "contains":
+        return operand in actual
+    if op == "contains_any":
+        return any(w in actual for w in operand)
+    if op == "contains_all":
+        return all(w in actual for w in operand)
+    if op == "subset_of":
+        return all(w in operand for w in actual)
+    return {
+        "eq": lambda: actual == operand, "ne": lambda: actual != operand,
+        "lt": lambda: actual < operand, "lte": lambda: actual <= operand,
+        "gt": lambda: actual > operand, "gte": lambda: actual >= operand,
+        "in": lambda: actual in operand, "not_in": lambda: actual not in operand,
+        "between": lambda: operand[0] <= actual <= operand[1],
+    }[op]()
+
+
+def _compile(condition: Dict[str, Any]) -> Dict[str, Any]:
+    problems = []
+    tree = parse(condition, (), lambda path, message, key=False: problems.append(message))
+    assert not problems, problems
+    return compile_condition(tree)
+
+
+RNG = random.Random(20261127)
+CONDITIONS = {f"c{i}": random_condition(RNG) for i in range(300)}
+ENGINE = Engine({name: _compile(c) for name, c in CONDITIONS.items()})
+
+facts_strategy = st.fixed_dictionaries({
+    "attendees": st.integers(0, 12),
+    "load_hours": st.one_of(st.none(), st.integers(0, 12), st.floats(0, 12).map(lambda x: round(x, 2))),
+    "decision_required": st.booleans(),
+    "recurrence": st.sampled_from(WORDS),
+    "purposes": st.lists(st.sampled_from(PURPOSES), min_size=1, max_size=4, unique=True),
+})
+
+
+@settings(max_examples=400, deadline=None)
+@given(facts_strategy)
+def test_engine_fires_exactly_what_the_conditions_mean(facts):
+    expected = {name for name, condition in CONDITIONS.items() if holds(condition, facts)}
+    assert ENGINE.fired(facts) == expected
+
+
+def test_or_branches_fire_a_rule_once_and_results_do_not_leak_between_checks():
+    engine = Engine({"either": _compile({"any": [{"attendees": {"gt": 1}}, {"attendees": {"gt": 2}}]})})
+    assert engine.fired({"attendees": 5}) == {"either"}
+    assert engine.fired({"attendees": 0}) == set()
+    assert engine.fired({"attendees": 5}) == {"either"}
+
+
+@pytest.mark.parametrize("condition,message", [
+    ({"attendeez": 3}, "unknown fact 'attendeez'; did you mean 'attendees'?"),
+    ({"attendees": {"gtt": 3}}, "unknown operator 'gtt' for attendees; did you mean 'gt'?"),
+    ({"attendees": {"gt": "many"}}, "expected a number (as attendees is), found 'many'"),
+    ({"purposes": "coaching"}, "'purposes' is a list: use one of contains, contains_any, contains_all, subset_of"),
+    ({"purposes": {"contains": "coachin"}}, "unknown value 'coachin' for purposes; did you mean 'coaching'?"),
+    ({"recurrence": {"gt": "weekly"}}, "'gt' compares numbers, and recurrence is a word"),
+    ({"attendees": {"between": [5, 2]}}, "expected low <= high, found a list"),
+    ({"all": []}, "expected a non-empty list of conditions, found a list"),
+    ({"decision_required": "yes"}, "expected true or false, found 'yes'"),
+])
+def test_bad_conditions_are_refused_with_a_reason(condition, message):
+    problems = []
+    parse(condition, (), lambda path, text, key=False: problems.append(text))
+    assert problems == [message]
