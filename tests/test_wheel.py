@@ -24,10 +24,10 @@ def installed(tmp_path_factory) -> Path:
     python = env / "bin" / "python"
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True).stdout.strip()
-    # The dependencies come from this environment (no network, no compiling durable-rules again);
-    # advisor itself only from the wheel.
-    (Path(site) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True)
+    # The dependencies come from this environment (no network, no compiling durable-rules again);
+    # written after the install, so that pip cannot mistake this environment's advisor for the wheel's.
+    (Path(site) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return env
 
 
