@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional, Tuple, Union
 
-from .errors import InputError
+from .errors import InputError, Problem, describe
 from .schema import validate
 from .vocabulary import EXTERNAL_ROLES
 from .yamlsafe import Document, load_yaml
@@ -69,8 +69,6 @@ def read_meeting(path: Union[str, Path]) -> Meeting:
     try:
         raw = Path(path).read_bytes()
     except OSError as error:
-        from .errors import Problem
-
         raise InputError([Problem(name, f"cannot read the file: {error.strerror or error}")]) from None
     return parse_meeting(raw, name)
 
@@ -89,17 +87,11 @@ def meeting_from_document(document: Document) -> Meeting:
     data = document.data
     if not isinstance(data, dict):
         raise InputError([document.problem((), f"expected a mapping of fields at the top level, found "
-                                                f"{_kind(data)}")])
+                                                f"{describe(data)}")])
     problems = validate(document)
     if problems:
         raise InputError(problems)
     return _build(data, document.file)
-
-
-def _kind(value: Any) -> str:
-    from .errors import describe
-
-    return describe(value)
 
 
 def _build(data: Mapping[str, Any], source: str) -> Meeting:
