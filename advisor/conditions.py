@@ -12,6 +12,7 @@ so `not` is pushed down to the comparisons (De Morgan) before compiling.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Dict, List, Tuple
 
 from .errors import did_you_mean, describe
@@ -21,6 +22,10 @@ SCALAR_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "betwe
 LIST_OPERATORS = ("contains", "contains_any", "contains_all", "subset_of")
 COMBINATORS = ("all", "any", "not")
 _ORDERED = ("lt", "lte", "gt", "gte", "between")
+# Operands the engine can read: its JSON reader refuses exponents (1e-05, 1e+16) and
+# non-finite numbers, so numbers are bounded here and floats rounded as the facts are.
+NUMBER_LIMIT = 1_000_000_000
+DECIMALS = 4
 _NEGATED = {"eq": "ne", "ne": "eq", "lt": "gte", "gte": "lt", "gt": "lte", "lte": "gt", "in": "not_in", "not_in": "in"}
 
 Path = Tuple[Any, ...]
@@ -80,7 +85,10 @@ def _operand_ok(spec: FactSpec, operator: str, operand: Any, path: Path, report:
         if not (isinstance(operand, list) and len(operand) == 2):
             return _expect(False, "a list of two bounds [low, high]", operand, path, report)
         ok = all(_value_ok(spec, item, path + (i,), report) for i, item in enumerate(operand))
-        return ok and _expect(operand[0] <= operand[1], "low <= high", operand, path, report)
+        if ok and operand[0] > operand[1]:
+            report(path, f"expected [low, high] with low <= high, found [{operand[0]}, {operand[1]}]")
+            return False
+        return ok
     if operator in _ORDERED and spec.kind not in ("int", "number"):
         report(path, f"'{operator}' compares numbers, and {spec.name} is {_KIND_WORDS[spec.kind]}")
         return False
@@ -97,6 +105,9 @@ def _value_ok(spec: FactSpec, value: Any, path: Path, report: Report) -> bool:
         return _expect(isinstance(value, bool), "true or false", value, path, report)
     if kind in ("int", "number"):
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if number and not (math.isfinite(value) and -NUMBER_LIMIT <= value <= NUMBER_LIMIT):
+            report(path, f"expected a number from {-NUMBER_LIMIT} to {NUMBER_LIMIT}, found {describe(value)}")
+            return False
         return _expect(number, f"a number (as {spec.name} is)", value, path, report)
     if not isinstance(value, str) or value not in spec.words:
         hint = did_you_mean(value, spec.words) or f"; expected one of {', '.join(spec.words)}"
@@ -141,11 +152,21 @@ def compile_condition(tree: Any, negate: bool = False) -> Dict[str, Any]:
         return {"$and" if conjunction else "$or": children}
     _, fact, operator, operand, _path = tree
     spec = FACTS[fact]
+    operand = _engine_number(operand)
     condition = _compile_test(f"f.{fact}", spec, operator, operand, negate)
     if negate and spec.optional and operator != "known":
         # an unknown value fails every comparison, so it passes the negation of one
         return {"$or": [{"$nex": {f"f.{fact}": 1}}, condition]}
     return condition
+
+
+def _engine_number(operand: Any) -> Any:
+    """Floats as the engine reads them, at the precision of the facts (engine._plain)."""
+    if isinstance(operand, list):
+        return [_engine_number(item) for item in operand]
+    if isinstance(operand, float):
+        return round(operand, DECIMALS)
+    return operand
 
 
 def _compile_test(field: str, spec: FactSpec, operator: str, operand: Any, negate: bool) -> Dict[str, Any]:

@@ -23,7 +23,7 @@ class Problem:
             if self.column is not None:
                 where += f":{self.column}"
         field = f" {self.path}:" if self.path else ""
-        return f"{where}:{field} {self.message}"
+        return one_line(f"{where}:{field} {self.message}")
 
 
 class AdvisorError(Exception):
@@ -61,10 +61,25 @@ def describe(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        text = value if len(value) <= 40 else value[:37] + "..."
-        return repr(text)
+        return repr(_shorten(value))
     if isinstance(value, dict):
-        return "a mapping"
+        return "a mapping" if value else "an empty mapping"
     if isinstance(value, list):
-        return "a list"
-    return str(value)
+        return "a list" if value else "an empty list"
+    return _shorten(str(value))
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# Control characters (a newline in a file name, an escape sequence in a value) would break
+# the one-line contract or drive the terminal; they are shown escaped.
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL.update({code: f"\\u{code:04x}" for code in (0x2028, 0x2029)})
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters escaped, so that a message stays one harmless line."""
+    return text.translate(_CONTROL)

@@ -28,23 +28,25 @@ MEETING_SCHEMA: Dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "version": {"const": 1, "description": "1 is the only version today"},
-        "title": {**_TEXT, "pattern": r"\S"},
+        "title": {**_TEXT, "pattern": r"\S", "description": "what the meeting is called"},
         "purposes": {
+            "title": "purposes",
             "description": "one purpose or a list of them",
             "if": {"type": "string"},
             "then": PURPOSE,
             "else": {"type": "array", "items": PURPOSE, "minItems": 1, "uniqueItems": True},
         },
-        "duration_minutes": {**_INT, "minimum": 5, "maximum": 480},
-        "decision_required": _BOOL,
+        "duration_minutes": {**_INT, "minimum": 5, "maximum": 480, "description": "planned length in minutes"},
+        "decision_required": {**_BOOL, "description": "something must be decided in the meeting (default false)"},
         "recurrence": {"title": "recurrence", "type": "string", "enum": list(RECURRENCES)},
-        "agenda": {"type": ["array", "null"], "items": _TEXT},
+        "agenda": {"type": ["array", "null"], "items": _TEXT, "description": "the items to discuss; none means no agenda"},
         "organizer": {
             "type": "object",
             "additionalProperties": False,
             "properties": {"name": _TEXT, "role": ROLE, "email": _TEXT},
         },
         "audience": {
+            "description": "everyone who attends, the organizer included, in groups of alike people",
             "type": "array",
             "minItems": 1,
             "items": {
@@ -79,6 +81,8 @@ MEETING_SCHEMA: Dict[str, Any] = {
             "properties": {"reliable_internet": _BOOL, "visual_material": _BOOL, "sensitive": _BOOL},
         },
         "description": {"type": "string"},
+        "start": {**_TEXT, "description": "when it starts: 2026-03-02T10:00, with +01:00, Z or "
+                                           "[Europe/Berlin] for its zone (else local time)"},
     },
 }
 
@@ -152,6 +156,12 @@ def _non_finite(value: Any, path: tuple) -> Iterator[tuple]:
             yield from _non_finite(item, path + (index,))
 
 
+def _unknown_field(key: Any, known: List[str]) -> str:
+    if not isinstance(key, str):
+        return f"expected a field name (text), found {describe(key)} as a key"
+    return f"unknown field '{key}'" + (did_you_mean(key, known) or f"; expected one of {', '.join(known)}")
+
+
 def _explain(error: Any, document: Document) -> Iterator[Problem]:
     path = tuple(error.absolute_path)
     schema, value, kind = error.schema, error.instance, error.validator
@@ -159,12 +169,14 @@ def _explain(error: Any, document: Document) -> Iterator[Problem]:
         for sub in error.context or ():
             yield from _explain(sub, document)
         return
+    if path == ("purposes",) and kind in ("type", "minItems"):  # neither a word nor a list of them
+        yield document.problem(path, f"expected a purpose or a non-empty list of purposes, found {describe(value)}")
+        return
     if kind == "additionalProperties":
         known = list(schema.get("properties", {}))
         for key in value:
             if key not in known:
-                message = f"unknown field '{key}'{did_you_mean(key, known)}"
-                yield document.problem(path + (key,), message, key=True)
+                yield document.problem(path + (key,), _unknown_field(key, known), key=True)
         return
     if kind == "required":
         missing = error.validator_value
@@ -172,15 +184,20 @@ def _explain(error: Any, document: Document) -> Iterator[Problem]:
             if key not in value:
                 yield document.problem(path, f"missing required field '{key}'")
         return
-    if kind == "enum" and isinstance(value, str) and "title" in schema:
+    if kind == "type" and "enum" in schema:  # the enum's message says it all
+        return
+    if kind == "enum" and "title" in schema:
         hint = did_you_mean(value, schema["enum"])
-        if hint:
+        if not isinstance(value, str):
+            yield document.problem(path, f"expected a {schema['title']} ({expectation(schema)}), found {describe(value)}")
+        elif hint:
             yield document.problem(path, f"unknown {schema['title']} '{value}'{hint}")
         else:
             yield document.problem(path, f"unknown {schema['title']} '{value}': expected {expectation(schema)}")
         return
     if kind == "uniqueItems":
-        yield document.problem(path, "the same value is listed twice")
+        repeated = next((item for index, item in enumerate(value) if item in value[:index]), None)
+        yield document.problem(path, f"{describe(repeated)} is listed twice")
         return
     if kind == "pattern":
         yield document.problem(path, f"expected non-empty text, found {describe(value)}")

@@ -8,18 +8,29 @@ Python values from them itself so that it can
   after a few thousand steps in constant memory;
 * refuse duplicate keys, which PyYAML silently overwrites;
 * record the line and column of each value, so that errors point at it.
+
+Scalars follow YAML 1.1 as PyYAML reads them, with two changes towards YAML 1.2 (and JSON):
+`1e3` is a number, and dates stay text (no field of ours is a date, and a date object
+would only make a confusing error).
+
+JSON is YAML, with one exception handled here: JSON writes characters beyond the Basic
+Multilingual Plane (emoji) as surrogate pairs, `"\\ud83d\\ude00"`, which YAML refuses.
 """
 from __future__ import annotations
 
+import bisect
+import json
+import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from pathlib import Path as FilePath
+from typing import Any, BinaryIO, Dict, List, Optional, Tuple, Union
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, describe
 
 try:  # the C parser is many times faster; fall back to the pure-Python one.
     from yaml import CSafeLoader as _Loader
@@ -34,17 +45,22 @@ MAX_DEPTH = 32
 MAX_NODES = 20_000
 MAX_ALIASES = 200
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:timestamp",
+    _FLOAT_TAG,
+    _STR_TAG,
 }
+# Implicit types read as text: dates, and '=' (YAML 1.1's "value" key, which no loader constructs).
+_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
-_MERGE_KEY = "<<"
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
+_SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
 
 _resolver = Resolver()
 _constructor = SafeConstructor()
@@ -91,42 +107,70 @@ def _short(tag: str) -> str:
     return tag.replace("tag:yaml.org,2002:", "!!")
 
 
-def _position(mark: Any) -> Position:
-    return (mark.line + 1, mark.column + 1)
+_MERGE = type("MergeKey", (), {"__str__": lambda self: "<<"})()  # the `<<` key, once resolved
+
+
+class _Columns:
+    """Maps positions in the text the parser read back to the text as written.
+
+    Only needed after a JSON surrogate pair was replaced by its character: that shortens
+    its line by 11 characters, so later columns on the line move.
+    """
+
+    def __init__(self) -> None:
+        self.shifts: Dict[int, List[Tuple[int, int]]] = {}  # 0-based line -> (column after, shift)
+
+    def add(self, line: int, column: int, shift: int) -> None:
+        self.shifts.setdefault(line, []).append((column, shift))
+
+    def position(self, mark: Any) -> Position:
+        shift = sum(by for after, by in self.shifts.get(mark.line, ()) if mark.column >= after)
+        return (mark.line + 1, mark.column + shift + 1)
+
+
+_NO_SHIFT = _Columns()
 
 
 class _Container:
     """A mapping or sequence being built, with what is needed to finish it."""
 
-    __slots__ = ("value", "path", "pending_key", "key_mark", "size", "anchor")
+    __slots__ = ("value", "path", "pending_key", "size", "anchor", "start")
 
-    def __init__(self, value: Any, path: Path, anchor: Optional[str]):
+    def __init__(self, value: Any, path: Path, anchor: Optional[str], start: Position):
         self.value = value
         self.path = path
         self.pending_key: Any = _NO_KEY
-        self.key_mark: Optional[Position] = None
         self.size = 1
         self.anchor = anchor
+        self.start = start
 
 
 _NO_KEY = object()
 
 
 class _Builder:
-    def __init__(self, file: str, max_depth: int, max_nodes: int, max_aliases: int):
+    def __init__(self, file: str, max_depth: int, max_nodes: int, max_aliases: int,
+                 columns: _Columns = _NO_SHIFT):
         self.doc = Document(None, file)
         self.max_depth = max_depth
         self.max_nodes = max_nodes
         self.max_aliases = max_aliases
+        self.columns = columns
         self.stack: List[_Container] = []
         self.anchors: Dict[str, Tuple[Any, int]] = {}
         self.nodes = 0
         self.aliases = 0
-        self.open_marks: List[Any] = []
         self.done = False
+        self.empty = False  # the document is an empty plain scalar: nothing was written
+
+    def position(self, mark: Any) -> Position:
+        return self.columns.position(mark)
 
     def fail(self, message: str, mark: Any, path: Optional[Path] = None) -> InputError:
-        line, col = _position(mark) if mark is not None else (None, None)
+        return self.fail_at(message, self.position(mark) if mark is not None else None, path)
+
+    def fail_at(self, message: str, position: Optional[Position], path: Optional[Path] = None) -> InputError:
+        line, col = position if position else (None, None)
         where = format_path(path if path is not None else self._child_path())
         return InputError([Problem(self.doc.file, message, line, col, where)])
 
@@ -144,32 +188,49 @@ class _Builder:
         self.nodes += nodes
         if self.nodes > self.max_nodes:
             raise self.fail(
-                f"too many values: more than {self.max_nodes} (aliases included); "
+                f"too many values: more than {self.max_nodes} (aliases expanded); "
                 "a meeting proposal is far smaller",
                 mark,
                 (),
             )
 
+    def _refuse_tag(self, tag: str, mark: Any) -> InputError:
+        return self.fail(f"the YAML tag '{_short(tag)}' is not allowed: only plain data is read", mark)
+
     def _scalar(self, event: Any) -> Any:
         tag = event.tag
-        if tag is None or tag == "!":
-            tag = _resolver.resolve(ScalarNode, event.value, event.implicit) if tag is None else (
-                "tag:yaml.org,2002:str"
-            )
+        if tag == "!":  # the non-specific tag of a quoted scalar: text
+            tag = _STR_TAG
+        elif tag is None:
+            tag = _resolver.resolve(ScalarNode, event.value, event.implicit)
+            if tag in _AS_TEXT:
+                tag = _STR_TAG
+            elif tag == _STR_TAG and event.implicit[0] and _EXPONENT_FLOAT.match(event.value):
+                tag = _FLOAT_TAG  # YAML 1.2 and JSON: 1e3 is a number
+            elif tag == _MERGE_TAG:
+                top = self.stack[-1] if self.stack else None
+                if top is not None and isinstance(top.value, dict) and top.pending_key is _NO_KEY:
+                    return _MERGE
+                tag = _STR_TAG
         if tag not in _SCALAR_TAGS:
-            raise self.fail(f"the YAML tag '{_short(event.tag)}' is not allowed: only plain data is read", event.start_mark)
+            raise self._refuse_tag(tag, event.start_mark)
+        if tag == _FLOAT_TAG and _EXPONENT_FLOAT.match(event.value):
+            return float(event.value)
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return SafeConstructor.yaml_constructors[tag](_constructor, node)
-        except (ConstructorError, ValueError) as error:
+        except (ConstructorError, ValueError, OverflowError) as error:
             raise self.fail(f"cannot read the value {event.value!r} as {tag.rsplit(':', 1)[-1]}: {error}",
-                            event.start_mark)
+                            event.start_mark) from None
 
-    def _add(self, value: Any, size: int, mark: Any, start_mark: Any) -> None:
+    def _add(self, value: Any, size: int, start_mark: Any) -> None:
+        self._place(value, size, self.position(start_mark))
+
+    def _place(self, value: Any, size: int, position: Position) -> None:
         """Place a finished value (scalar, alias or closed container) into its parent."""
         if not self.stack:
             self.doc.data = value
-            self.doc.positions[()] = _position(start_mark)
+            self.doc.positions[()] = position
             self.done = True
             return
         top = self.stack[-1]
@@ -177,54 +238,61 @@ class _Builder:
         if isinstance(top.value, list):
             path = top.path + (len(top.value),)
             top.value.append(value)
-            self.doc.positions[path] = _position(start_mark)
+            self.doc.positions[path] = position
             return
         if top.pending_key is _NO_KEY:
             if isinstance(value, (dict, list)):
-                raise self.fail("a key must be a plain word, not a mapping or a list", start_mark, top.path)
+                raise self.fail_at("a key must be a plain word, not a mapping or a list", position, top.path)
+            if not isinstance(value, str) and value is not _MERGE:  # every key of our formats is a name
+                raise self.fail_at(f"a key must be text, found {describe(value)} (write it in quotes)",
+                                   position, top.path)
             if value in top.value:
                 first = self.doc.key_positions.get(top.path + (value,))
                 where = f" (first at line {first[0]})" if first else ""
-                raise self.fail(f"duplicate key '{value}'{where}", start_mark, top.path + (value,))
+                raise self.fail_at(f"duplicate key '{value}'{where}", position,
+                                   top.path + ("<<" if value is _MERGE else value,))
             top.pending_key = value
-            top.key_mark = _position(start_mark)
+            self.doc.key_positions[top.path + (value,)] = position
             return
         key = top.pending_key
         path = top.path + (key,)
         top.value[key] = value
-        self.doc.positions[path] = _position(start_mark)
-        self.doc.key_positions[path] = top.key_mark  # type: ignore[assignment]
+        self.doc.positions[path] = position
         top.pending_key = _NO_KEY
 
     def _open(self, value: Any, event: Any, expected_tag: str) -> None:
         if event.tag not in (None, "!", expected_tag):
-            raise self.fail(f"the YAML tag '{_short(event.tag)}' is not allowed: only plain data is read", event.start_mark)
+            raise self._refuse_tag(event.tag, event.start_mark)
         if len(self.stack) >= self.max_depth:
-            raise self.fail(f"nested more than {self.max_depth} levels deep", event.start_mark, ())
+            raise self.fail(f"nested more than {self.max_depth} levels deep; a meeting proposal is far flatter",
+                            event.start_mark, ())
         self._count(1, event.start_mark)
-        container = _Container(value, self._child_path(), event.anchor)
+        position = self.position(event.start_mark)
+        container = _Container(value, self._child_path(), event.anchor, position)
         self.stack.append(container)
-        self.doc.positions.setdefault(container.path, _position(event.start_mark))
-        self.open_marks.append(event.start_mark)
+        self.doc.positions.setdefault(container.path, position)
 
     def _close(self, event: Any) -> None:
         container = self.stack.pop()
-        start_mark = self.open_marks.pop()
         value = container.value
-        if isinstance(value, dict) and _MERGE_KEY in value:
-            value = self._merge(value, start_mark, container.path)
+        if isinstance(value, dict) and _MERGE in value:
+            value = self._merge(value, container.path)
             container.value = value
         if container.anchor is not None:
             self.anchors[container.anchor] = (value, container.size)
-        self._add(value, container.size, event.end_mark, start_mark)
+        self._place(value, container.size, container.start)
 
-    def _merge(self, mapping: Dict[Any, Any], mark: Any, path: Path) -> Dict[Any, Any]:
-        merged = mapping.pop(_MERGE_KEY)
+    def _merge(self, mapping: Dict[Any, Any], path: Path) -> Dict[Any, Any]:
+        """`<<: *base` (or a list of them): the keys of the merged mappings, the mapping's own first."""
+        merged = mapping.pop(_MERGE)
+        where = self.doc.positions.get(path + (_MERGE,))
+        self.doc.positions.pop(path + (_MERGE,), None)
+        self.doc.key_positions.pop(path + (_MERGE,), None)
         sources = merged if isinstance(merged, list) else [merged]
         result: Dict[Any, Any] = {}
         for source in sources:
             if not isinstance(source, dict):
-                raise self.fail("'<<' merges mappings only", mark, path + (_MERGE_KEY,))
+                        raise self.fail_at("'<<' merges mappings only (such as '<<: *base')", where, path + ("<<",))
             for key, value in source.items():
                 result.setdefault(key, value)
         result.update(mapping)
@@ -236,7 +304,9 @@ class _Builder:
             value = self._scalar(event)
             if event.anchor is not None:
                 self.anchors[event.anchor] = (value, 1)
-            self._add(value, 1, event.end_mark, event.start_mark)
+            if not self.stack and value is None and event.value == "" and event.implicit[0]:
+                self.empty = True
+            self._add(value, 1, event.start_mark)
         elif isinstance(event, yaml.MappingStartEvent):
             self._open({}, event, _MAP_TAG)
         elif isinstance(event, yaml.SequenceStartEvent):
@@ -246,12 +316,40 @@ class _Builder:
         elif isinstance(event, yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > self.max_aliases:
-                raise self.fail(f"more than {self.max_aliases} alias references (*name)", event.start_mark)
+                raise self.fail(f"too many alias references (*name): more than {self.max_aliases}",
+                                event.start_mark)
             if event.anchor not in self.anchors:
-                raise self.fail(f"unknown alias '*{event.anchor}'", event.start_mark)
+                raise self.fail(f"unknown alias '*{event.anchor}' (an anchor '&{event.anchor}' must come first)",
+                                event.start_mark)
             value, size = self.anchors[event.anchor]
             self._count(size, event.start_mark)
-            self._add(value, size, event.end_mark, event.start_mark)
+            self._add(value, size, event.start_mark)
+
+
+def _too_large(file: str, max_bytes: int) -> InputError:
+    return InputError([Problem(file, f"file too large: over the limit of {max_bytes} bytes "
+                                     f"({max_bytes / 1024 / 1024:g} MiB)")])
+
+
+def read_file(path: Union[str, "FilePath"], max_bytes: int = MAX_BYTES, name: Optional[str] = None) -> bytes:
+    """The bytes of a file, read no further than the limit (`/dev/zero` is refused, not read).
+
+    Raises InputError for a file that cannot be read or is too large.
+    """
+    name = str(path) if name is None else name
+    try:
+        with open(path, "rb") as stream:
+            return read_stream(stream, name, max_bytes)
+    except OSError as error:
+        raise InputError([Problem(name, f"cannot read the file: {error.strerror or error}")]) from None
+
+
+def read_stream(stream: BinaryIO, file: str, max_bytes: int = MAX_BYTES) -> bytes:
+    """At most `max_bytes` from a binary stream (standard input), or InputError."""
+    raw = stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise _too_large(file, max_bytes)
+    return raw
 
 
 def decode(raw: bytes, file: str) -> str:
@@ -261,10 +359,46 @@ def decode(raw: bytes, file: str) -> str:
     except UnicodeDecodeError as error:
         before = raw[: error.start]
         line = before.count(b"\n") + 1
-        column = error.start - (before.rfind(b"\n") + 1) + 1
+        line_start = before.rfind(b"\n") + 1
+        column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
         raise InputError([Problem(
-            file, f"not UTF-8 text: byte 0x{raw[error.start]:02x} cannot be decoded", line, column
+            file, f"not UTF-8 text: byte 0x{raw[error.start]:02x} cannot be decoded; save the file as UTF-8",
+            line, column,
         )]) from None
+
+
+def _position_of(text: str, index: int) -> Position:
+    line_start = text.rfind("\n", 0, index) + 1
+    return (text.count("\n", 0, index) + 1, index - line_start + 1)
+
+
+def _unpair_surrogates(text: str) -> Tuple[str, _Columns]:
+    """A JSON text with each surrogate pair escape replaced by its character, and the column shifts."""
+    columns = _Columns()
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    pieces: List[str] = []
+    done = 0
+    shrunk_on_line: Dict[int, int] = {}
+    for match in _SURROGATE_PAIR.finditer(text):
+        high, low = int(match.group(2), 16), int(match.group(3), 16)
+        pieces.append(text[done:match.start()] + match.group(1) + chr(0x10000 + ((high - 0xD800) << 10) + low - 0xDC00))
+        done = match.end()
+        escape = match.start() + len(match.group(1))
+        line = bisect.bisect_right(line_starts, escape) - 1
+        before = shrunk_on_line.get(line, 0)
+        shift = match.end() - escape - 1  # twelve characters became one
+        columns.add(line, escape - line_starts[line] - before + 1, shift)
+        shrunk_on_line[line] = before + shift
+    pieces.append(text[done:])
+    return "".join(pieces), columns
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def load_yaml(
@@ -275,15 +409,28 @@ def load_yaml(
     max_depth: int = MAX_DEPTH,
     max_nodes: int = MAX_NODES,
     max_aliases: int = MAX_ALIASES,
+    expected: str = "a YAML mapping",
 ) -> Document:
-    """Read exactly one YAML document safely, or raise InputError with a one-line problem."""
-    size = len(source.encode("utf-8") if isinstance(source, str) else source)
+    """Read exactly one YAML (or JSON) document safely, or raise InputError with a one-line problem.
+
+    `expected` names what the file should hold, for the message about an empty file.
+    """
+    size = len(source.encode("utf-8", errors="surrogatepass") if isinstance(source, str) else source)
     if size > max_bytes:
-        raise InputError([Problem(file, f"file too large: {size} bytes, the limit is {max_bytes}")])
+        raise _too_large(file, max_bytes)
     text = decode(source, file) if isinstance(source, bytes) else source
-    if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
-        raise InputError([Problem(file, "the file is empty: expected a YAML mapping")])
-    builder = _Builder(file, max_depth, max_nodes, max_aliases)
+    empty = InputError([Problem(file, f"the file is empty: expected {expected}")])
+    if not text.strip():
+        raise empty
+    columns = _NO_SHIFT
+    if _SURROGATE_PAIR.search(text) and _is_json(text):
+        text, columns = _unpair_surrogates(text)
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if bad:
+        line, col = _position_of(text, bad.start())
+        raise InputError([Problem(file, f"the character U+{ord(bad.group()):04X} is not allowed in YAML text "
+                                        "(write it as an escape inside double quotes)", line, col)])
+    builder = _Builder(file, max_depth, max_nodes, max_aliases, columns)
     documents = 0
     try:
         for event in yaml.parse(text, Loader=_Loader):
@@ -295,14 +442,16 @@ def load_yaml(
                 builder.feed(event)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line, col = _position(mark) if mark is not None else (None, None)
+        line, col = columns.position(mark) if mark is not None else (None, None)
         problem = error.problem or error.context or "unreadable YAML"
         if error.problem and error.context and error.context_mark is not None:
-            context_line, context_col = _position(error.context_mark)
+            context_line, context_col = columns.position(error.context_mark)
             problem += f" ({error.context} at line {context_line}, column {context_col})"
         raise InputError([Problem(file, f"YAML syntax error: {problem}", line, col)]) from None
     except yaml.YAMLError as error:
-        raise InputError([Problem(file, f"YAML error: {error}")]) from None
-    if not builder.done or builder.doc.data is None:
-        raise InputError([Problem(file, "the file is empty: expected a YAML mapping")])
+        raise InputError([Problem(file, f"YAML error: {' '.join(str(error).split())}")]) from None
+    except RecursionError:  # the pure-Python parser on absurd nesting, before our depth check sees it
+        raise InputError([Problem(file, f"nested more than {max_depth} levels deep")]) from None
+    if not builder.done or builder.empty:
+        raise empty
     return builder.doc
