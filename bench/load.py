@@ -1,0 +1,354 @@
+"""Load on `advisor serve`: throughput, latency, errors and the decision log, on loopback only.
+
+    python bench/load.py [--requests 15000] [--concurrency 32] [--workers 2]
+                         [--reload-requests 5000 --reloads 5]
+
+Starts its own server on 127.0.0.1 (a free port) with a decision log in a temporary folder,
+measures `Advisor.check` in this process first as the baseline, then sends a bounded number
+of POST /v1/check requests from `--concurrency` keep-alive connections. It prints
+throughput (also as a ratio to the in-process baseline), p50/p99 latency, errors, and
+whether every decision reached the log. With `--reloads N`, a second run sends SIGHUP N
+times while it loads the server, each time with a changed rule pack (so new rulesets are
+compiled), and reports errors during the reloads and the memory of the server's processes
+before and after; beside it, what the same number of new rulesets costs in one process
+that never recycles. Exits 1 on any error or lost log line.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from advisor.api import Advisor  # noqa: E402
+from advisor.yamlsafe import load_yaml  # noqa: E402
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+PROBE = """- id: bench-reload-probe
+  description: A rule whose condition changes at each reload, so that each reload compiles new rulesets.
+  when: {{attendees: {{gte: {size}}}}}
+  necessity: 1
+  because: "At least {size} attendees."
+  source: bench/load.py
+"""
+TIME_LIMIT = 600.0  # seconds: a run stops sending after this, whatever is left
+
+
+def proposals() -> List[Dict[str, Any]]:
+    return [load_yaml(path.read_bytes(), str(path)).data for path in EXAMPLES]
+
+
+def baseline(count: int) -> Tuple[float, float]:
+    """Advisor.check in this process, on the proposals the server gets: (per second, CPU s each)."""
+    advisor = Advisor()
+    data = proposals()
+    for item in data:
+        advisor.check(item)
+    started, cpu = time.perf_counter(), time.process_time()
+    for index in range(count):
+        advisor.check(data[index % len(data)])
+    return count / (time.perf_counter() - started), (time.process_time() - cpu) / count
+
+
+class Server:
+    def __init__(self, workdir: Path, workers: int, threads: int, pack: Path):
+        self.log_path = workdir / "server.log"
+        self.decision_log = workdir / "decisions.jsonl"
+        command = [sys.executable, "-m", "advisor", "serve", "--host", "127.0.0.1", "--port", "0",
+                   "--workers", str(workers), "--threads", str(threads), "--rules", str(pack), "--decision-log", str(self.decision_log)]
+        self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=self.log_path.open("wb"))
+        self.port = self._wait_for_port()
+
+    def _wait_for_port(self) -> int:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            found = re.search(r"serving on http://127\.0\.0\.1:(\d+)", self.log())
+            if found:
+                return int(found.group(1))
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise SystemExit(f"the server did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_until_serving(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("the server does not answer")
+
+    def logged_lines(self) -> Tuple[int, int]:
+        """(decision records, lines that are not a whole record)."""
+        records = torn = 0
+        if self.decision_log.exists():
+            for line in self.decision_log.read_text().splitlines():
+                try:
+                    json.loads(line)["verdict"]
+                    records += 1
+                except (ValueError, KeyError):
+                    torn += 1
+        return records, torn
+
+    def memory(self) -> Dict[str, Any]:
+        """Resident memory in MB: the master, and each worker."""
+        workers = [pid for pid in _children(self.process.pid)]
+        return {"master": _rss_mb(self.process.pid), "workers": [_rss_mb(pid) for pid in workers]}
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the master and its live workers."""
+        return sum(_cpu_seconds(pid) for pid in [self.process.pid] + _children(self.process.pid))
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def _children(parent: int) -> List[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                found.append(int(entry))
+    return sorted(found)
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Load:
+    """`total` requests from `concurrency` threads, each with its own keep-alive connection."""
+
+    def __init__(self, port: int, total: int, concurrency: int):
+        self.port = port
+        self.bodies = [json.dumps(item).encode() for item in proposals()]
+        self.remaining = total
+        self.lock = threading.Lock()
+        self.latencies: List[float] = []
+        self.errors: List[str] = []
+        self.concurrency = concurrency
+        self.deadline = time.monotonic() + TIME_LIMIT
+
+    def _take(self) -> Optional[int]:
+        with self.lock:
+            if self.remaining <= 0 or time.monotonic() > self.deadline:
+                return None
+            self.remaining -= 1
+            return self.remaining
+
+    def _client(self) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        latencies, errors = [], []
+        while True:
+            index = self._take()
+            if index is None:
+                break
+            body = self.bodies[index % len(self.bodies)]
+            started = time.perf_counter()
+            try:
+                connection.request("POST", "/v1/check", body, {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                payload = response.read()
+                if response.status != 200:
+                    errors.append(f"HTTP {response.status}: {payload[:200]!r}")
+                elif response.getheader("Connection", "").lower() == "close":
+                    connection.close()  # a worker on its way out: the next request reconnects
+            except (OSError, http.client.HTTPException) as error:
+                errors.append(f"{type(error).__name__}: {error}")
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                continue
+            latencies.append(time.perf_counter() - started)
+        connection.close()
+        with self.lock:
+            self.latencies.extend(latencies)
+            self.errors.extend(errors)
+
+    def run(self, during: Any = None) -> float:
+        """Send everything; `during()` runs meanwhile. Returns the wall time in seconds."""
+        threads = [threading.Thread(target=self._client) for _ in range(self.concurrency)]
+        cpu = time.process_time()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        if during is not None:
+            during()
+        for thread in threads:
+            thread.join()
+        self.client_cpu = time.process_time() - cpu
+        return time.perf_counter() - started
+
+
+def report(title: str, load: Load, seconds: float, in_process: float, server_cpu: Optional[float] = None,
+           check_cpu: float = 0.0) -> None:
+    done = len(load.latencies)
+    quantiles = statistics.quantiles(load.latencies, n=100) if done > 1 else [0.0] * 99
+    rate = done / seconds
+    print(f"{title}: {done + len(load.errors)} requests, {load.concurrency} concurrent, {seconds:.1f} s")
+    print(f"  throughput        {rate:,.0f} requests/s = {rate / in_process:.2f} x Advisor.check in-process "
+          f"({in_process:,.0f}/s)")
+    print(f"  latency           p50 {quantiles[49] * 1000:.1f} ms, p99 {quantiles[98] * 1000:.1f} ms")
+    if server_cpu is not None:
+        per_request = server_cpu / max(done, 1)
+        print(f"  CPU per request   server {per_request * 1e6:.0f} us = {per_request / check_cpu:.1f} x "
+              f"Advisor.check in-process ({check_cpu * 1e6:.0f} us); "
+              f"load client {load.client_cpu / max(done, 1) * 1e6:.0f} us")
+    print(f"  errors            {len(load.errors)}")
+    for error in sorted(set(load.errors))[:5]:
+        print(f"    {error}")
+
+
+def reload_memory_without_recycling(pack: Path, reloads: int = 50) -> float:
+    """MB that each reload's new ruleset adds to one process that is never recycled."""
+    Advisor(extra_rules=[pack])  # the first build's one-off costs (imports, caches) are not a reload's
+    before = _rss_mb(os.getpid())
+    for size in range(1000, 1000 + reloads):
+        (pack / "probe.yaml").write_text(PROBE.format(size=size))
+        Advisor(extra_rules=[pack])
+    return (_rss_mb(os.getpid()) - before) / reloads
+
+
+FULL_COMPILE = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from advisor.engine import Engine, _engine_module
+from advisor.resources import default_rules_dir
+from advisor.rules import load_packs
+def rss():
+    for line in open(f"/proc/{os.getpid()}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+_engine_module()
+pack = load_packs([default_rules_dir()])
+before = rss()
+engine = Engine({rule.id: rule.condition for rule in pack.rules})
+print(rss() - before, len(engine.definitions))
+"""
+
+
+def full_pack_compile() -> Tuple[float, int]:
+    """MB and rulesets of compiling the whole default pack: a reload that changes every rule."""
+    out = subprocess.run([sys.executable, "-c", FULL_COMPILE, str(ROOT)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return float(out[0]), int(out[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=15_000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--reloads", type=int, default=0, help="SIGHUPs during a second run")
+    parser.add_argument("--reload-requests", type=int, default=5_000)
+    options = parser.parse_args()
+    if options.requests + (options.reload_requests if options.reloads else 0) > 20_000:
+        parser.error("at most 20,000 requests in all")
+
+    in_process, check_cpu = baseline(2_000)
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="advisor-load-") as folder:
+        workdir = Path(folder)
+        pack = workdir / "probe-pack"
+        pack.mkdir()
+        (pack / "probe.yaml").write_text(PROBE.format(size=1))
+        server = Server(workdir, options.workers, options.threads, pack)
+        try:
+            server.wait_until_serving()
+            print(f"server: {options.workers} workers x {options.threads} threads on 127.0.0.1:{server.port}; "
+                  f"in-process baseline: 2,000 checks before and 2,000 after the steady load; "
+                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+            load = Load(server.port, options.requests, options.concurrency)
+            server_cpu = server.cpu_seconds()
+            seconds = load.run()
+            server_cpu = server.cpu_seconds() - server_cpu
+            after, check_cpu_after = baseline(2_000)  # before and after: the machine may be busy
+            in_process, check_cpu = (in_process + after) / 2, (check_cpu + check_cpu_after) / 2
+            report("steady load", load, seconds, in_process, server_cpu, check_cpu)
+            sent = len(load.latencies)
+            failed |= bool(load.errors)
+
+            if options.reloads:
+                memory_before = server.memory()
+                reload_load = Load(server.port, options.reload_requests, options.concurrency)
+
+                def reload_repeatedly() -> None:
+                    pause = 0.5
+                    for size in range(2, 2 + options.reloads):
+                        time.sleep(pause)
+                        (pack / "probe.yaml").write_text(PROBE.format(size=size))
+                        server.process.send_signal(signal.SIGHUP)
+
+                seconds = reload_load.run(reload_repeatedly)
+                time.sleep(3)  # the last old workers finish and exit
+                memory_after = server.memory()
+                report(f"load with {options.reloads} reloads", reload_load, seconds, in_process)
+                sent += len(reload_load.latencies)
+                failed |= bool(reload_load.errors)
+                reloads_done = server.log().count("reloading: rule pack")
+                print(f"  reloads done      {reloads_done} of {options.reloads}")
+                failed |= reloads_done != options.reloads
+                print(f"  memory (RSS, MB)  master {memory_before['master']:.1f} -> {memory_after['master']:.1f}; "
+                      f"workers {_mbs(memory_before['workers'])} -> {_mbs(memory_after['workers'])}")
+                print(f"  without recycling each reload would add "
+                      f"{reload_memory_without_recycling(pack):.2f} MB to a process, for good "
+                      "(one rule changed; mean of 50)")
+                megabytes, rulesets = full_pack_compile()
+                print(f"  and {megabytes:.2f} MB when every rule changes (the default pack: {rulesets} rulesets)")
+
+            records, torn = server.logged_lines()
+            print(f"decision log: {records} records for {sent} decisions answered; {torn} torn lines")
+            failed |= records != sent or torn != 0
+        finally:
+            server.stop()
+    print("FAILED" if failed else "OK: no errors, every decision logged")
+    return 1 if failed else 0
+
+
+def _mbs(values: List[float]) -> str:
+    return "[" + ", ".join(f"{v:.1f}" for v in values) + "]"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
