@@ -18,9 +18,39 @@ def _environment() -> Any:
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    environment = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    class BoundedEnvironment(ImmutableSandboxedEnvironment):
+        """The sandbox blocks unsafe attributes; this also keeps `*` and `**` from building huge values."""
+
+        intercepted_binops = frozenset(["*", "**"])
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            result_size = _binop_size(operator, left, right)
+            if result_size > _MAX_VALUE_SIZE:
+                from jinja2.exceptions import SecurityError
+
+                raise SecurityError(f"'{operator}' would build a value too large for a sentence")
+            return super().call_binop(context, operator, left, right)
+
+    environment = BoundedEnvironment(undefined=StrictUndefined, autoescape=False)
     environment.filters.update(num=num, money=money)
     return environment
+
+
+_MAX_VALUE_SIZE = 10_000  # characters of a repeated string, or digits of a power
+
+
+def _binop_size(operator: str, left: Any, right: Any) -> float:
+    """Roughly how big `left operator right` would be, without computing it."""
+    import math
+
+    if operator == "*":
+        for text, times in ((left, right), (right, left)):
+            if isinstance(text, (str, list, tuple)) and isinstance(times, int):
+                return len(text) * times
+        return 0
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)) and abs(left) > 1:
+        return right * math.log10(abs(left))  # digits of the result
+    return 0
 
 
 def num(value: float) -> str:
@@ -32,8 +62,10 @@ def num(value: float) -> str:
 
 
 def money(value: float) -> str:
-    """2620.5 -> '2,621'."""
-    return f"{round(float(value)):,}"
+    """2620.5 -> '2,621': whole units, halves rounded up as on an invoice."""
+    import math
+
+    return f"{math.floor(float(value) + 0.5):,}"
 
 
 def check_template(source: str, names: Iterable[str]) -> None:
