@@ -65,7 +65,7 @@ def test_every_rule_is_asserted_to_fire_and_not_to_fire(advisor: Advisor) -> Non
 def test_expected_tsv_lists_every_example() -> None:
     listed = sorted(name for name, _, _ in _expected_examples())
     assert listed == sorted(p.name for p in EXAMPLES.glob("*.yaml"))
-    assert len(listed) == 10
+    assert len(listed) == 11
 
 
 @pytest.mark.parametrize("name,verdict,fmt", _expected_examples(), ids=[row[0] for row in _expected_examples()])
@@ -169,7 +169,7 @@ cases:
 
 
 @pytest.mark.parametrize("text,message", [
-    ("cases: {}\n", "1:8: cases: expected a non-empty list of cases, found a mapping"),
+    ("cases: {}\n", "1:8: cases: expected a non-empty list of cases, found an empty mapping"),
     ("case: []\n", "1:1: case: unknown field 'case'; did you mean 'cases'?"),
     ("cases:\n  - proposal: x.yaml\n", "2:5: cases[0]: missing required field 'name'"),
     ("cases:\n  - {name: a, proposal: 3}\n",

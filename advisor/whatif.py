@@ -1,0 +1,470 @@
+"""What would change the answer: the smallest changes to a proposal that flip its verdict.
+
+Each lever (agenda, length, audience, frequency, decision, load, topic) proposes changed
+copies of the Meeting, smallest change first, from a bounded set of values. Every copy is
+decided by the same Advisor, so the rule engine alone says whether the verdict flips: nothing
+here knows what any rule wants. When no single change flips a skip, levers are combined
+greedily (the one that raises the score most first) and the combination is then trimmed to
+the smallest steps that still hold.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from .meeting import AttendeeGroup, Meeting, RecentLoad
+
+if TYPE_CHECKING:
+    from .api import Advisor
+    from .decision import Decision
+
+# Lengths people book, in minutes: the candidate durations.
+DURATIONS = (5, 10, 15, 20, 25, 30, 40, 45, 50, 60, 75, 90, 105, 120, 150, 180, 210, 240, 300, 360, 420, 480)
+# From least to most frequent: the candidate recurrences, nearest first.
+FREQUENCY = ("none", "monthly", "biweekly", "weekly", "daily")
+MAX_MORE_ATTENDEES = 100
+MAX_LOAD_HOURS = 40  # candidate weekly meeting loads are whole hours up to this
+MAX_TOPIC_DAYS = 14
+# The agenda of a changed proposal: rules see only that there is one and how many items.
+PLACEHOLDER_AGENDA = ("agenda",)
+# At most this many changed proposals are decided for one decision (a few hundred is usual).
+MAX_CHECKS = 1000
+# Candidates per direction of a lever when changes are combined (each one is then made smallest).
+COMBINED_CANDIDATES = 12
+# Facts about the audience's load whose thresholds the reader is shown.
+LOAD_FACTS = ("load_hours", "load_meetings")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change to one field of the proposal: `kind` from `before` to `after`."""
+
+    kind: str  # agenda, duration, attendees, recurrence, decision, load, topic
+    before: Any
+    after: Any
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"kind": self.kind, "from": self.before, "to": self.after}
+
+
+@dataclass(frozen=True)
+class Change:
+    """Steps taken together, and the verdict and score the engine gave the changed proposal."""
+
+    steps: Tuple[Step, ...]
+    verdict: str
+    score: int
+
+    def to_dict(self, lang: str = "en") -> Dict[str, Any]:
+        return {"change": describe_change(self.steps, lang), "steps": [s.to_dict() for s in self.steps],
+                "verdict": self.verdict, "score": self.score}
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The changes that flip a decision, and what finding them took."""
+
+    changes: Tuple[Change, ...]
+    checked: int  # changed proposals the engine decided
+    load_limits: Mapping[str, Tuple[float, ...]]  # the thresholds the rules compare the load with
+
+    @property
+    def combined(self) -> bool:
+        """No single change flips it: the only change found takes several steps together."""
+        return bool(self.changes) and len(self.changes[0].steps) > 1
+
+    def to_list(self, lang: str = "en") -> List[Dict[str, Any]]:
+        return [change.to_dict(lang) for change in self.changes]
+
+
+class Lever:
+    """One kind of change: candidate steps for a meeting, and how to apply a step."""
+
+    kind = ""
+
+    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+        """Candidate steps, one list per direction, smallest change first."""
+        raise NotImplementedError
+
+    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+        raise NotImplementedError
+
+
+class AgendaLever(Lever):
+    kind = "agenda"
+
+    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+        items = len(meeting.agenda)
+        return [[Step(self.kind, items, 0)]] if items else [[Step(self.kind, 0, len(PLACEHOLDER_AGENDA))]]
+
+    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+        return replace(meeting, agenda=PLACEHOLDER_AGENDA if step.after else ())
+
+
+class DurationLever(Lever):
+    kind = "duration"
+
+    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+        now = meeting.duration_minutes
+        shorter = [Step(self.kind, now, m) for m in reversed(DURATIONS) if m < now]
+        longer = [Step(self.kind, now, m) for m in DURATIONS if m > now]
+        return [shorter, longer]
+
+    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+        return replace(meeting, duration_minutes=step.after)
+
+
+class AttendeesLever(Lever):
+    """Fewer people from the largest internal groups (each group keeps one), or more in the largest."""
+
+    kind = "attendees"
+
+    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+        now = sum(g.count for g in meeting.audience)
+        spare = sum(g.count - 1 for g in meeting.audience if not g.external)
+        fewer = [Step(self.kind, now, now - k) for k in _ladder(now - max(2, now - spare))]
+        more: List[Step] = []
+        if any(not g.external for g in meeting.audience):
+            more = [Step(self.kind, now, now + k) for k in _ladder(min(MAX_MORE_ATTENDEES, max(10, now)))]
+        return [fewer, more]
+
+    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+        groups = list(meeting.audience)
+        internal = [i for i, g in enumerate(groups) if not g.external]
+        counts = {i: groups[i].count for i in internal}
+        change = step.after - sum(g.count for g in groups)
+        if change > 0:
+            largest = max(internal, key=lambda i: (counts[i], i))
+            counts[largest] += change
+        elif change < 0:
+            counts = _shrink(counts, -change)
+        return replace(meeting, audience=tuple(replace(g, count=counts[i]) if i in counts else g
+                                               for i, g in enumerate(groups)))
+
+
+class RecurrenceLever(Lever):
+    kind = "recurrence"
+
+    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+        at = FREQUENCY.index(meeting.recurrence)
+        rarer = [Step(self.kind, meeting.recurrence, r) for r in reversed(FREQUENCY[:at])]
+        oftener = [Step(self.kind, meeting.recurrence, r) for r in FREQUENCY[at + 1:]]
+        return [rarer, oftener]
+
+    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+        return replace(meeting, recurrence=step.after)
+
+
+class DecisionLever(Lever):
+    kind = "decision"
+
+    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+        return [[Step(self.kind, meeting.decision_required, not meeting.decision_required)]]
+
+    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+        return replace(meeting, decision_required=step.after)
+
+
+class LoadLever(Lever):
+    """The audience's weekly meeting hours, in whole hours; meetings a week scale along."""
+
+    kind = "load"
+
+    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+        hours = _weekly_hours(meeting)
+        if hours is None:
+            return []
+        below = math.ceil(hours) - 1  # the first whole hour under the load
+        above = math.floor(hours) + 1
+        # every whole hour up to MAX_LOAD_HOURS, where the thresholds people use lie; every tenth above
+        lower = [Step(self.kind, hours, float(h)) for h in range(below, -1, -1)
+                 if h <= MAX_LOAD_HOURS or (below - h) % 10 == 0]
+        higher = [Step(self.kind, hours, float(h)) for h in range(above, max(above, MAX_LOAD_HOURS) + 1)]
+        return [lower, higher]
+
+    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+        load = meeting.recent_load
+        meetings = None if load.meetings is None else load.meetings * 7 / load.window_days
+        if meetings is not None and step.before:
+            meetings = round(meetings * step.after / step.before, 1)
+        return replace(meeting, recent_load=RecentLoad(7, step.after, meetings, load.same_topic_days_ago))
+
+
+class TopicLever(Lever):
+    """Days since the last meeting on the same topic: waiting longer, or meeting sooner."""
+
+    kind = "topic"
+
+    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+        days = meeting.recent_load.same_topic_days_ago
+        if days is None:
+            return []
+        later = [Step(self.kind, days, float(d)) for d in range(int(days) + 1, MAX_TOPIC_DAYS + 1)]
+        sooner = [Step(self.kind, days, float(d)) for d in range(int(-(-days // 1)) - 1, -1, -1) if d < days]
+        return [later, sooner]
+
+    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+        return replace(meeting, recent_load=replace(meeting.recent_load, same_topic_days_ago=step.after))
+
+
+LEVERS: Tuple[Lever, ...] = (AgendaLever(), DurationLever(), AttendeesLever(), RecurrenceLever(),
+                             DecisionLever(), LoadLever(), TopicLever())
+_BY_KIND = {lever.kind: lever for lever in LEVERS}
+
+
+def _shrink(counts: Dict[int, int], people: int) -> Dict[int, int]:
+    """`people` fewer, taken from the largest groups first (of equal ones the later), each keeping one.
+
+    The same as taking one person at a time from the largest group, without a loop per person:
+    every group above a level L goes down to L, and the few taken too many go back to the
+    earlier of those groups.
+    """
+    people = min(people, sum(c - 1 for c in counts.values()))
+    if people <= 0:
+        return dict(counts)
+    low, high = 1, max(counts.values())  # the highest level L with sum(max(0, c - L)) >= people
+    while low < high:
+        level = (low + high + 1) // 2
+        if sum(max(0, c - level) for c in counts.values()) >= people:
+            low = level
+        else:
+            high = level - 1
+    level = low
+    shrunk = {i: min(c, level) for i, c in counts.items()}
+    surplus = sum(counts.values()) - sum(shrunk.values()) - people
+    for i in sorted(i for i, c in counts.items() if c > level):
+        if surplus <= 0:
+            break
+        shrunk[i] += 1
+        surplus -= 1
+    return shrunk
+
+
+def _ladder(limit: int) -> List[int]:
+    """Step sizes 1 to `limit`: every one up to 20, then 25 … 50, 60 … 100, then a quarter more each time."""
+    steps: List[int] = []
+    size = 1
+    while size < limit:
+        steps.append(size)
+        size += 1 if size < 20 else 5 if size < 50 else 10 if size < 100 else max(10, int(round(size / 4, -1)))
+    return steps + [limit] if limit >= 1 else steps
+
+
+def _weekly_hours(meeting: Meeting) -> Optional[float]:
+    load = meeting.recent_load
+    if load.meeting_hours is not None:
+        return round(load.meeting_hours * 7 / load.window_days, 2)
+    known = [(g.count, g.meeting_hours_last_7_days) for g in meeting.audience if g.meeting_hours_last_7_days is not None]
+    if not known:
+        return None
+    return round(sum(c * h for c, h in known) / sum(c for c, _ in known), 2)  # type: ignore[operator]
+
+
+Verdict = Tuple[str, int, int]  # verdict, score, and the score before it is kept within 0..100
+
+
+def _verdict(decision: "Decision") -> Verdict:
+    # The unclamped total tells a search how far a skip at 0 still is from the threshold.
+    return decision.verdict, decision.score, decision.base + sum(f.necessity for f in decision.fired)
+
+
+class _OutOfChecks(Exception):
+    pass
+
+
+class _Judge:
+    """Decides changed proposals with the Advisor, each once, and at most MAX_CHECKS of them."""
+
+    def __init__(self, advisor: "Advisor", budget: int = MAX_CHECKS):
+        self.advisor = advisor
+        self.budget = budget
+        self.seen: Dict[Meeting, Verdict] = {}
+
+    def __call__(self, meeting: Meeting) -> Verdict:
+        if meeting not in self.seen:
+            if len(self.seen) >= self.budget:
+                raise _OutOfChecks()
+            self.seen[meeting] = _verdict(self.advisor.check(meeting))
+        return self.seen[meeting]
+
+
+def apply_steps(meeting: Meeting, steps: Sequence[Step]) -> Meeting:
+    """The proposal with every step taken (steps of different kinds change different fields)."""
+    for step in steps:
+        meeting = _BY_KIND[step.kind].apply(meeting, step)
+    return meeting
+
+
+def explore(advisor: "Advisor", meeting: Meeting, decision: "Decision",
+            levers: Sequence[Lever] = LEVERS) -> WhatIf:
+    """The smallest change of each kind that flips `decision`, or else a combination for a skip."""
+    judge = _Judge(advisor)
+    changes: List[Change] = []
+    try:
+        for lever in levers:
+            for sequence in lever.sequences(meeting):
+                for step in sequence:
+                    verdict, score, _ = judge(lever.apply(meeting, step))
+                    if verdict != decision.verdict:
+                        changes.append(Change((step,), verdict, score))
+                        break
+        if not changes and not decision.hold:
+            combination = _combine(judge, meeting, _verdict(decision)[2], levers)
+            if combination is not None:
+                changes.append(combination)
+    except _OutOfChecks:
+        pass  # what was found within the budget stands
+    return WhatIf(tuple(changes), len(judge.seen), load_limits(advisor))
+
+
+def _combine(judge: Callable[[Meeting], Verdict], meeting: Meeting, raw: int,
+             levers: Sequence[Lever]) -> Optional[Change]:
+    """Steps that together make a skip a hold: greedy by score, then each step made as small as it can be."""
+    steps: List[Step] = []
+    remaining = list(levers)
+    current, verdict = meeting, "skip"
+    while verdict == "skip" and remaining:
+        best: Optional[Tuple[int, Lever, Step, str]] = None
+        for lever in remaining:
+            for sequence in lever.sequences(meeting):
+                for step in _thin(sequence, COMBINED_CANDIDATES):
+                    candidate_verdict, _, candidate_raw = judge(lever.apply(current, step))
+                    if candidate_raw > (best[0] if best else raw):
+                        best = (candidate_raw, lever, step, candidate_verdict)
+        if best is None:
+            return None  # nothing raises the score any further
+        raw, lever, step, verdict = best
+        steps.append(step)
+        remaining.remove(lever)
+        current = lever.apply(current, step)
+    if verdict == "skip":
+        return None
+    steps = _trim(judge, meeting, steps)
+    verdict, score, _ = judge(apply_steps(meeting, steps))
+    return Change(tuple(steps), verdict, score)
+
+
+def _thin(sequence: List[Step], most: int) -> List[Step]:
+    """At most `most` steps, evenly spread, the first and the last kept."""
+    if len(sequence) <= most:
+        return sequence
+    last = len(sequence) - 1
+    return [sequence[round(k * last / (most - 1))] for k in range(most)]
+
+
+def _trim(judge: Callable[[Meeting], Verdict], meeting: Meeting, steps: List[Step]) -> List[Step]:
+    """Drop each step the others do not need, and make each remaining one the smallest that still holds."""
+    kept = list(steps)
+    for step in steps:
+        others = [s for s in kept if s is not step]
+        base = apply_steps(meeting, others)
+        if judge(base)[0] == "hold":
+            kept = others
+            continue
+        lever = _BY_KIND[step.kind]
+        sequence = next(seq for seq in lever.sequences(meeting) if step in seq)
+        smallest = next(s for s in sequence if judge(lever.apply(base, s))[0] == "hold")
+        kept[kept.index(step)] = smallest
+    return kept
+
+
+def load_limits(advisor: "Advisor") -> Dict[str, Tuple[float, ...]]:
+    """The numbers the pack's conditions compare the load facts with, lowest first."""
+    found: Dict[str, set] = {name: set() for name in LOAD_FACTS}
+    for rule in advisor.pack.rules:
+        _collect_limits(rule.condition, found)
+    return {name: tuple(sorted(values)) for name, values in found.items()}
+
+
+def _collect_limits(condition: Any, found: Dict[str, set]) -> None:
+    if isinstance(condition, list):
+        for child in condition:
+            _collect_limits(child, found)
+    elif isinstance(condition, dict):
+        for key, value in condition.items():
+            if key in ("$lt", "$lte", "$gt", "$gte") and isinstance(value, dict):
+                for field, limit in value.items():
+                    fact = field[2:] if field.startswith("f.") else field  # compiled facts live under f.
+                    if fact in found and isinstance(limit, (int, float)) and not isinstance(limit, bool):
+                        found[fact].add(float(limit))
+            else:
+                _collect_limits(value, found)
+
+
+def iter_candidates(meeting: Meeting, levers: Sequence[Lever] = LEVERS) -> Iterator[Tuple[Step, Meeting]]:
+    """Every single-step candidate, for tests and benchmarks."""
+    for lever in levers:
+        for sequence in lever.sequences(meeting):
+            for step in sequence:
+                yield step, lever.apply(meeting, step)
+
+
+def describe_change(steps: Sequence[Step], lang: str = "en") -> str:
+    """The steps as the reader is told them: 'Add an agenda; hold it once instead of weekly'."""
+    from .i18n import translations
+
+    _ = translations(lang).gettext
+    parts = [describe_step(step, lang) for step in steps]
+    return _("; ").join(parts[:1] + [_lower_first(p, lang) for p in parts[1:]])
+
+
+def _lower_first(text: str, lang: str) -> str:
+    return text[:1].lower() + text[1:] if lang == "en" else text
+
+
+def recurrence_word(recurrence: str, lang: str) -> str:
+    from .i18n import translations
+
+    _ = translations(lang).gettext
+    words = {"none": _("once"), "daily": _("daily"), "weekly": _("weekly"), "biweekly": _("every two weeks"),
+             "monthly": _("monthly")}
+    return words[recurrence]
+
+
+def describe_step(step: Step, lang: str = "en") -> str:
+    from .i18n import num, plural_count, translations
+
+    catalogue = translations(lang)
+    _, ngettext = catalogue.gettext, catalogue.ngettext
+    before, after = step.before, step.after
+    if step.kind == "agenda":
+        return _("Add an agenda") if after else _("Drop the agenda")
+    if step.kind == "duration":
+        if after < before:
+            return ngettext("Shorten it to %(minutes)s minute", "Shorten it to %(minutes)s minutes",
+                            after) % {"minutes": after}
+        return ngettext("Lengthen it to %(minutes)s minute", "Lengthen it to %(minutes)s minutes",
+                        after) % {"minutes": after}
+    if step.kind == "attendees":
+        values = {"count": abs(after - before), "after": after, "before": before}
+        if after < before:
+            return ngettext("Invite %(count)s person fewer (%(after)s instead of %(before)s)",
+                            "Invite %(count)s fewer people (%(after)s instead of %(before)s)",
+                            values["count"]) % values
+        return ngettext("Invite %(count)s more person (%(after)s instead of %(before)s)",
+                        "Invite %(count)s more people (%(after)s instead of %(before)s)", values["count"]) % values
+    if step.kind == "recurrence":
+        return _("Hold it %(new)s instead of %(old)s") % {"new": recurrence_word(after, lang),
+                                                           "old": recurrence_word(before, lang)}
+    if step.kind == "decision":
+        return _("Give it a decision to make") if after else _("Leave nothing to decide in it")
+    if step.kind == "load":
+        values = {"hours": num(after), "now": num(before)}
+        if after < before:
+            return ngettext("Wait until the audience's meeting load falls to %(hours)s hour a week (now %(now)s)",
+                            "Wait until the audience's meeting load falls to %(hours)s hours a week (now %(now)s)",
+                            plural_count(after)) % values
+        return ngettext("Hold it when the audience's meeting load is %(hours)s hour a week (now %(now)s)",
+                        "Hold it when the audience's meeting load is %(hours)s hours a week (now %(now)s)",
+                        plural_count(after)) % values
+    if step.kind == "topic":
+        values = {"days": num(after), "now": num(before)}
+        if after > before:
+            return ngettext("Wait until %(days)s day has passed since the last meeting on this topic (now %(now)s)",
+                            "Wait until %(days)s days have passed since the last meeting on this topic "
+                            "(now %(now)s)", plural_count(after)) % values
+        return ngettext("Hold it %(days)s day after the last meeting on this topic (now %(now)s)",
+                        "Hold it %(days)s days after the last meeting on this topic (now %(now)s)",
+                        plural_count(after)) % values
+    raise ValueError(f"unknown kind of change {step.kind!r}")

@@ -1,0 +1,100 @@
+"""The Arabic catalogue is complete and compiled, and rule texts may come in several languages."""
+from __future__ import annotations
+
+import gettext
+from pathlib import Path
+
+import pytest
+from babel.messages.checkers import checkers
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from advisor.errors import RuleError
+from advisor.i18n import LOCALE_DIR, translations
+from advisor.rules import load_pack
+
+from conftest import ROOT
+
+PO = LOCALE_DIR / "ar" / "LC_MESSAGES" / "advisor.po"
+MO = PO.with_suffix(".mo")
+
+
+def _catalog():
+    with PO.open("rb") as stream:
+        return read_po(stream, locale="ar")
+
+
+def _extracted() -> set:
+    with (ROOT / "babel.cfg").open() as stream:
+        method_map, options_map = parse_mapping_cfg(stream)
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_every_message_of_the_sources_is_translated():
+    catalog = _catalog()
+    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+    extracted = _extracted()
+    assert sorted(extracted - ids) == [], "run the commands of README.md, 'Languages'"
+    assert sorted(ids - extracted) == [], "messages no longer used: run pybabel update"
+    for message in catalog:
+        if message.id:
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            assert all(strings) and not message.fuzzy, message.id
+            assert len(strings) == (6 if message.pluralizable else 1)
+            for check in checkers:  # placeholders of python-format messages
+                check(catalog, message)
+
+
+def test_the_compiled_catalogue_is_up_to_date():
+    with MO.open("rb") as stream:
+        compiled = gettext.GNUTranslations(stream)
+    catalog = _catalog()
+    for message in catalog:
+        if not message.id:
+            continue
+        if message.pluralizable:
+            for n, expected in zip((0, 1, 2, 5, 11, 100), message.string):
+                assert compiled.ngettext(message.id[0], message.id[1], n) == expected, (message.id, n)
+        else:
+            assert compiled.gettext(message.id) == message.string, message.id
+    assert len(compiled._catalog) == sum(len(m.string) if m.pluralizable else 1 for m in catalog if m.id) + 1
+
+
+def test_arabic_plural_forms_follow_the_number():
+    ngettext = translations("ar").ngettext
+    forms = [ngettext("%(meetings)s meeting a week", "%(meetings)s meetings a week", n) % {"meetings": n}
+             for n in (1, 2, 3, 11, 100)]
+    assert forms == ["اجتماع واحد أسبوعيًا", "اجتماعان أسبوعيًا", "3 اجتماعات أسبوعيًا", "11 اجتماعًا أسبوعيًا",
+                     "100 اجتماع أسبوعيًا"]
+
+
+def _pack(tmp_path: Path, because: str) -> Path:
+    path = tmp_path / "pack.yaml"
+    path.write_text(f"- id: r\n  description: d\n  when: {{attendees: 2}}\n  because:\n{because}  source: s\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_a_rule_text_per_language(tmp_path):
+    rule, = load_pack(_pack(tmp_path, "    en: Two of {{ attendees }}.\n    ar: اثنان من {{ attendees }}.\n"))
+    assert rule.because == "Two of {{ attendees }}."
+    assert rule.translations == {"ar": {"because": "اثنان من {{ attendees }}."}}
+
+
+@pytest.mark.parametrize("because,message", [
+    ("    ar: اثنان.\n", "5:5: r.because: expected the English text under 'en', found none"),
+    ("    en: Two.\n    AR: اثنان.\n", "6:5: r.because.AR: expected a language code such as 'en' or 'ar', found 'AR'"),
+    ("    en: Two.\n    ar: ''\n", "6:9: r.because.ar: expected non-empty text, found ''"),
+    ("    en: Two.\n    ar: '{{ atendees }}'\n",
+     "6:9: r.because.ar: template uses unknown name 'atendees'; did you mean 'attendees'?"),
+])
+def test_bad_rule_texts_are_refused_with_their_place(tmp_path, because, message):
+    path = _pack(tmp_path, because)
+    with pytest.raises(RuleError) as caught:
+        load_pack(path)
+    assert [str(p) for p in caught.value.problems] == [f"{path}:{message}"]

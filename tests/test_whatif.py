@@ -1,0 +1,161 @@
+"""What would change the answer: every change found is re-checked here through the same Advisor."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from advisor.api import Advisor
+from advisor.meeting import read_meeting
+from advisor.whatif import LEVERS, MAX_CHECKS, Step, _shrink, apply_steps, describe_change, describe_step, explore
+
+from conftest import EXAMPLES, expected_examples
+
+EXAMPLE_NAMES = [name for name, _, _ in expected_examples()]
+
+
+def test_what_if_is_computed_only_when_asked(advisor):
+    plain = advisor.check(EXAMPLES / "shortfall-huddle.yaml")
+    assert plain.what_if is None and plain.to_dict()["what_if"] is None
+    asked = advisor.check(EXAMPLES / "shortfall-huddle.yaml", what_if=True)
+    assert (asked.verdict, asked.score) == (plain.verdict, plain.score)
+    assert asked.to_dict()["what_if"][0]["verdict"] == "hold"
+
+
+def test_a_skip_is_flipped_to_hold_by_an_agenda_and_the_engine_confirms_it(advisor):
+    meeting = read_meeting(EXAMPLES / "shortfall-huddle.yaml")
+    decision = advisor.check(meeting, what_if=True)
+    assert decision.verdict == "skip"
+    first = decision.what_if.changes[0]
+    assert first.steps == (Step("agenda", 0, 1),) and (first.verdict, first.score) == ("hold", 70)
+    changed = advisor.check(apply_steps(meeting, first.steps))
+    assert (changed.verdict, changed.score) == ("hold", 70)
+    assert "agenda-prepared" in {f.rule for f in changed.fired} and "no-agenda" not in {f.rule for f in changed.fired}
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_every_change_flips_the_verdict_and_is_the_smallest_of_its_kind(advisor, name):
+    meeting = read_meeting(EXAMPLES / name)
+    decision = advisor.check(meeting, what_if=True)
+    levers = {lever.kind: lever for lever in LEVERS}
+    for change in decision.what_if.changes:
+        changed = advisor.check(apply_steps(meeting, change.steps))
+        assert changed.verdict != decision.verdict and (changed.verdict, changed.score) == (change.verdict, change.score)
+        if len(change.steps) > 1:
+            continue
+        step, = change.steps
+        sequence = next(seq for seq in levers[step.kind].sequences(meeting) if step in seq)
+        for smaller in sequence[:sequence.index(step)]:  # every smaller change of that kind leaves it as it was
+            assert advisor.check(levers[step.kind].apply(meeting, smaller)).verdict == decision.verdict
+
+
+def test_no_single_change_saves_the_brainstorm_but_four_together_do_and_each_is_needed(advisor):
+    meeting = read_meeting(EXAMPLES / "overloaded-brainstorm.yaml")
+    decision = advisor.check(meeting, what_if=True)
+    assert decision.what_if.combined
+    change, = decision.what_if.changes
+    assert {s.kind for s in change.steps} == {"agenda", "load", "duration", "attendees"}
+    assert advisor.check(apply_steps(meeting, change.steps)).verdict == "hold"
+    for left_out in change.steps:
+        assert advisor.check(apply_steps(meeting, [s for s in change.steps if s is not left_out])).verdict == "skip"
+
+
+def test_a_hold_shows_what_would_make_it_a_skip(advisor):
+    decision = advisor.check(EXAMPLES / "pipeline-review.yaml", what_if=True)
+    change, = decision.what_if.changes
+    assert change.steps == (Step("load", 9.0, 20.0),) and change.verdict == "skip"
+    assert describe_change(change.steps) == "Hold it when the audience's meeting load is 20 hours a week (now 9)"
+
+
+def test_changes_follow_the_rules_not_the_code(tmp_path):
+    """A pack that rewards big meetings flips the other way: the engine decides, the levers only propose."""
+    pack = tmp_path / "crowd.yaml"
+    pack.write_text("- id: crowd\n  description: d\n  when: {attendees: {gte: 10}}\n  necessity: 30\n"
+                    "  because: A crowd.\n  source: s\n")
+    advisor = Advisor(rules=[pack])
+    meeting = read_meeting(EXAMPLES / "coaching-1on1.yaml")
+    decision = advisor.check(meeting, what_if=True)
+    assert decision.verdict == "skip"
+    change, = decision.what_if.changes
+    assert change.steps == (Step("attendees", 2, 10),) and change.verdict == "hold"
+
+
+def test_load_limits_come_from_the_pack(advisor):
+    what_if = explore(advisor, read_meeting(EXAMPLES / "coaching-1on1.yaml"),
+                      advisor.check(EXAMPLES / "coaching-1on1.yaml"))
+    assert what_if.load_limits == {"load_hours": (15.0, 20.0), "load_meetings": (17.0,)}
+
+
+def test_the_search_is_bounded(advisor):
+    for name in EXAMPLE_NAMES:
+        assert advisor.check(EXAMPLES / name, what_if=True).what_if.checked < 400
+
+
+def test_fewer_people_come_from_the_largest_internal_group_and_nobody_is_dropped_entirely():
+    meeting = read_meeting(EXAMPLES / "prospect-demo.yaml")  # a rep, an expert, three prospects
+    lever = next(lever for lever in LEVERS if lever.kind == "attendees")
+    fewer, more = lever.sequences(meeting)
+    assert fewer == []  # the two internal people are one each, the prospects are the point
+    grown = lever.apply(meeting, more[2])
+    assert [g.count for g in grown.audience] == [1, 1 + 3, 3]  # of equal groups, the later one
+    status = read_meeting(EXAMPLES / "status-broadcast.yaml")
+    fewer, _ = lever.sequences(status)
+    assert [s.after for s in fewer][:3] == [20, 19, 18] and fewer[-1].after == 2
+    assert [g.count for g in lever.apply(status, fewer[-1]).audience] == [1, 1]
+
+
+@pytest.mark.parametrize("step,lang,text", [
+    (Step("duration", 120, 10), "en", "Shorten it to 10 minutes"),
+    (Step("duration", 120, 10), "ar", "اختصره إلى 10 دقائق"),
+    (Step("duration", 120, 30), "ar", "اختصره إلى 30 دقيقة"),
+    (Step("duration", 30, 60), "en", "Lengthen it to 60 minutes"),
+    (Step("attendees", 21, 9), "en", "Invite 12 fewer people (9 instead of 21)"),
+    (Step("attendees", 21, 9), "ar", "قلّل عدد الحضور إلى 9 بدلًا من 21"),
+    (Step("recurrence", "weekly", "none"), "en", "Hold it once instead of weekly"),
+    (Step("recurrence", "weekly", "monthly"), "ar", "اعقده شهريًا لا أسبوعيًا"),
+    (Step("decision", False, True), "en", "Give it a decision to make"),
+    (Step("load", 22.0, 14.0), "ar", "انتظر حتى ينخفض عبء الاجتماعات على الحضور إلى 14 ساعة أسبوعيًا (حاليًا 22)"),
+    (Step("load", 22.0, 2.0), "ar", "انتظر حتى ينخفض عبء الاجتماعات على الحضور إلى ساعتين أسبوعيًا (حاليًا 22)"),
+    (Step("topic", 3.0, 7.0), "en", "Wait until 7 days have passed since the last meeting on this topic (now 3)"),
+    (Step("topic", 3.0, 7.0), "ar", "انتظر حتى تمضي 7 أيام على آخر اجتماع في الموضوع نفسه (حاليًا 3)"),
+])
+def test_changes_are_worded_with_plural_forms(step, lang, text):
+    assert describe_step(step, lang) == text
+
+
+def test_a_recent_meeting_on_the_topic_can_be_waited_out(advisor):
+    meeting = read_meeting(EXAMPLES / "shortfall-huddle.yaml")
+    meeting = replace(meeting, agenda=("Where we are",), duration_minutes=45,
+                      recent_load=replace(meeting.recent_load, meeting_hours=16, same_topic_days_ago=2))
+    decision = advisor.check(meeting, what_if=True)
+    assert decision.verdict == "skip"
+    topic = [c for c in decision.what_if.changes if c.steps[0].kind == "topic"]
+    assert topic and topic[0].steps[0].after == 7.0 and topic[0].verdict == "hold"
+
+
+def _one_at_a_time(counts, people):
+    counts = dict(counts)
+    for _ in range(people):
+        largest = max((i for i in counts if counts[i] > 1), key=lambda i: (counts[i], i), default=None)
+        if largest is None:
+            break
+        counts[largest] -= 1
+    return counts
+
+
+@given(counts=st.lists(st.integers(1, 60), min_size=1, max_size=6), people=st.integers(0, 200))
+def test_fewer_people_are_taken_as_if_one_at_a_time_from_the_largest_group(counts, people):
+    groups = dict(enumerate(counts))
+    assert _shrink(groups, people) == _one_at_a_time(groups, people)
+
+
+def test_a_huge_audience_is_explored_within_the_budget(advisor):
+    """46,888 people and 120 hours of load: bounded candidates, no loop per person."""
+    decision = advisor.check({"title": "All hands", "purposes": "training", "duration_minutes": 74,
+                              "audience": [{"role": "sales_manager", "count": 46888, "remote": True,
+                                            "meeting_hours_last_7_days": 120.5}]}, what_if=True)
+    assert decision.what_if.checked <= MAX_CHECKS
+    change, = decision.what_if.changes
+    assert change.verdict == "hold" and {s.kind for s in change.steps} >= {"load"}
