@@ -1,14 +1,16 @@
 """The proposal as typed values, read from a validated YAML document or a mapping."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Mapping, Optional, Tuple, Union
 
-from .errors import InputError, Problem, describe
-from .schema import validate
+from .errors import InputError, describe
+from .validation import validate  # the schema's check, quick on valid proposals
 from .vocabulary import EXTERNAL_ROLES
-from .yamlsafe import Document, load_yaml
+from .yamlsafe import Document, load_yaml, read_file
 
 
 @dataclass(frozen=True)
@@ -61,16 +63,12 @@ class Meeting:
     setting: Setting = Setting()
     description: Optional[str] = None
     source: str = "<proposal>"
+    start: Optional[datetime] = None  # aware; the recent-load window ends here
 
 
 def read_meeting(path: Union[str, Path]) -> Meeting:
     """Load, validate and type the proposal in the file at `path` ('-' is not handled here)."""
-    name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as error:
-        raise InputError([Problem(name, f"cannot read the file: {error.strerror or error}")]) from None
-    return parse_meeting(raw, name)
+    return parse_meeting(read_file(path), str(path))
 
 
 def parse_meeting(source: Union[bytes, str], file: str) -> Meeting:
@@ -88,13 +86,51 @@ def meeting_from_document(document: Document) -> Meeting:
     if not isinstance(data, dict):
         raise InputError([document.problem((), f"expected a mapping of fields at the top level, found "
                                                 f"{describe(data)}")])
+    if isinstance(data.get("start"), (date, datetime)):  # YAML's own timestamps: checked as text
+        data = {**data, "start": data["start"].isoformat()}
+        document = replace(document, data=data)
     problems = validate(document)
+    start = None
+    if not problems and "start" in data:
+        try:
+            start = parse_start(data["start"])
+        except ValueError as error:
+            problems.append(document.problem(("start",), f"{error}, found {describe(data['start'])}"))
     if problems:
         raise InputError(problems)
-    return _build(data, document.file)
+    return _build(data, document.file, start)
 
 
-def _build(data: Mapping[str, Any], source: str) -> Meeting:
+_ZONE_SUFFIX = re.compile(r"^(?P<when>[^\[\]]+?)\s*\[(?P<zone>[^\[\]]+)\]$")
+_DATE_AND_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def parse_start(text: str) -> datetime:
+    """An aware datetime from '2026-03-02T10:00+01:00', '...Z', '2026-03-02T10:00[Europe/Berlin]',
+    or '2026-03-02T10:00' (local time)."""
+    expected = "expected a date and time such as 2026-03-02T10:00+01:00 or 2026-03-02T10:00[Europe/Berlin]"
+    match = _ZONE_SUFFIX.match(text.strip())
+    when, zone_name = (match["when"], match["zone"]) if match else (text.strip(), None)
+    if when[-1:] in ("Z", "z"):
+        when = when[:-1] + "+00:00"
+    if not _DATE_AND_TIME.match(when):
+        raise ValueError(expected)
+    try:
+        value = datetime.fromisoformat(when)
+    except ValueError:
+        raise ValueError(expected) from None
+    if zone_name:
+        from zoneinfo import ZoneInfo
+
+        try:
+            zone = ZoneInfo(zone_name)
+        except (KeyError, ValueError, OSError):
+            raise ValueError(f"unknown time zone '{zone_name}': expected an IANA name such as Europe/Berlin") from None
+        return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
+    return value if value.tzinfo is not None else value.astimezone()  # local time
+
+
+def _build(data: Mapping[str, Any], source: str, start: Optional[datetime] = None) -> Meeting:
     purposes = data["purposes"]
     organizer = data.get("organizer")
     load = data.get("recent_load") or {}
@@ -117,6 +153,7 @@ def _build(data: Mapping[str, Any], source: str) -> Meeting:
         setting=Setting(**setting),
         description=data.get("description"),
         source=source,
+        start=start,
     )
 
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 import json
 import re
 from dataclasses import dataclass, field
@@ -23,14 +24,17 @@ from .conditions import compile_condition, facts_used, parse
 from .engine import ALPHA_BUDGET, alpha_cost
 from .errors import InputError, Problem, RuleError, describe, did_you_mean
 from .facts import FACTS
-from .text import TemplateProblem, check_template
+from .text import TemplateProblem, check_template, render_snippet
 from .vocabulary import ALTERNATIVES, FORMATS
-from .yamlsafe import Document, load_yaml
+from .yamlsafe import Document, load_yaml, read_file
 
 RULE_FIELDS = ("id", "description", "when", "necessity", "formats", "alternative", "suggestion",
-               "because", "source")
+               "because", "source", "replaces")
 REQUIRED_FIELDS = ("id", "description", "when", "because", "source")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# `because` and `suggestion` are text, or text per language: {en: ..., ar: ...} ('en' required).
+TRANSLATABLE_FIELDS = ("because", "suggestion")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 # Names a `because` or `suggestion` template may use besides the facts.
 TEMPLATE_NAMES = ("title",)
 
@@ -51,6 +55,9 @@ class Rule:
     file: str = ""
     line: int = 0
     facts: Tuple[str, ...] = ()
+    column: int = 0
+    replaces: bool = False  # takes the place of an earlier pack's rule with this id
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # language -> field -> text
 
 
 @dataclass(frozen=True)
@@ -64,10 +71,10 @@ class RulePack:
     def version(self) -> str:
         return self.digest[:12]
 
-    @property
+    @cached_property  # read for every decision; the pack never changes
     def digest(self) -> str:
-        payload = [(r.id, r.condition, r.necessity, dict(r.formats), r.alternative, r.suggestion, r.because)
-                   for r in self.rules]
+        payload = [(r.id, r.condition, r.necessity, dict(r.formats), r.alternative, r.suggestion, r.because,
+                    r.translations) for r in self.rules]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     def by_id(self) -> Dict[str, Rule]:
@@ -85,48 +92,86 @@ def pack_name(folder: Union[str, Path]) -> str:
 
 
 def load_packs(folders: Sequence[Union[str, Path]]) -> RulePack:
-    """Load packs in order; a rule whose id an earlier pack used replaces that rule."""
+    """Load packs in order, or RuleError listing every problem of every pack.
+
+    A rule id names one rule. A later pack may take the place of an earlier pack's rule only
+    by saying so (`replaces: true`): a clash by accident, say a company rule that happens to
+    reuse a default id, is refused with both places named, and so is a `replaces` that
+    replaces nothing (a typo in the id would otherwise add a rule instead of replacing one).
+    """
     rules: Dict[str, Rule] = {}
     names = []
+    problems: List[Problem] = []
     for folder in folders:
         names.append(pack_name(folder))
-        for rule in load_pack(folder, names[-1]):
-            rules[rule.id] = rule  # dict keeps the first position: replaced rules stay in place
+        pack_rules, pack_problems = _load_pack(Path(folder), names[-1])
+        problems.extend(pack_problems)
+        for rule in pack_rules:  # the pack's sound rules, so that every clash is reported too
+            earlier = rules.get(rule.id)
+            if earlier is not None and not rule.replaces:
+                problems.append(_problem(rule, f"duplicate rule id '{rule.id}': pack '{earlier.pack}' defines it at "
+                                               f"{_place(earlier)}; add 'replaces: true' to replace that rule"))
+            elif earlier is None and rule.replaces:
+                hint = did_you_mean(rule.id, rules) or "; remove 'replaces: true' to add it as a new rule"
+                problems.append(_problem(rule, f"'replaces: true', but no earlier pack has a rule '{rule.id}'{hint}",
+                                         "replaces"))
+            else:
+                rules[rule.id] = rule  # dict keeps the first position: replaced rules stay in place
+    if problems:
+        raise RuleError(problems)
     return RulePack(tuple(rules.values()), "+".join(names))
+
+
+def _place(rule: Rule) -> str:
+    return f"{rule.file}:{rule.line}:{rule.column}" if rule.column else f"{rule.file}:{rule.line}"
+
+
+def _problem(rule: Rule, message: str, field: str = "") -> Problem:
+    return Problem(rule.file, message, rule.line or None, rule.column or None,
+                   f"{rule.id}.{field}" if field else rule.id)
 
 
 def load_pack(folder: Union[str, Path], pack: Optional[str] = None) -> List[Rule]:
     """Every rule of the `*.yaml` files of `folder` (or of one file), or RuleError with all problems."""
-    folder = Path(folder)
-    pack = pack or pack_name(folder)
+    rules, problems = _load_pack(Path(folder), pack or pack_name(folder))
+    if problems:
+        raise RuleError(problems)
+    return rules
+
+
+def _load_pack(folder: Path, pack: str) -> Tuple[List[Rule], List[Problem]]:
+    """The sound rules of a pack, and the problems of the others (in file order, then by position)."""
     if folder.is_file():
         files = [folder]
     elif folder.is_dir():
-        files = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+        try:
+            files = sorted(p for p in folder.iterdir()
+                           if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and not p.is_dir())
+        except OSError as error:
+            return [], [Problem(str(folder), f"cannot read the folder: {error.strerror or error}")]
+        if not files:
+            return [], [Problem(str(folder), "no rule files (*.yaml) in this folder")]
     else:
-        raise RuleError([Problem(str(folder), "no such rule pack: expected a folder of rule files or a rule file")])
+        return [], [Problem(str(folder), "no such rule pack: expected a folder of rule files or a rule file")]
     problems: List[Problem] = []
     rules: List[Rule] = []
-    seen: Dict[str, str] = {}
+    seen: Dict[str, Rule] = {}
     for path in files:
+        first = len(problems)
         try:
-            document = load_yaml(path.read_bytes(), str(path))
-        except OSError as error:
-            problems.append(Problem(str(path), f"cannot read the file: {error.strerror or error}"))
-            continue
+            document = load_yaml(read_file(path), str(path), expected="a list of rules")
         except InputError as error:  # the YAML reader's problems apply to rule files alike
             problems.extend(error.problems)
             continue
         for rule in _read_file(document, pack, problems):
             if rule.id in seen:
-                problems.append(Problem(rule.file, f"duplicate rule id '{rule.id}' (first in {seen[rule.id]})",
-                                        rule.line, None, rule.id))
+                problems.append(_problem(rule, f"duplicate rule id '{rule.id}': this pack defines it at "
+                                               f"{_place(seen[rule.id])} already; a pack uses an id once"))
                 continue
-            seen[rule.id] = f"{rule.file}:{rule.line}"
+            seen[rule.id] = rule
             rules.append(rule)
-    if problems:
-        raise RuleError(problems)
-    return rules
+        problems[first:] = sorted(problems[first:], key=lambda p: (p.line or 0, p.column or 0))
+    return rules, problems
 
 
 def _read_file(document: Document, pack: str, problems: List[Problem]) -> List[Rule]:
@@ -156,12 +201,15 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
     if not isinstance(item, dict):
         report((), f"expected a rule (a mapping with id, description, when, because, source), found {describe(item)}")
         return None
+    item, translations = _split_languages(item, report)
     for key in item:
         if key not in RULE_FIELDS:
-            report((key,), f"unknown rule field '{key}'{did_you_mean(key, RULE_FIELDS)}", key=True)
+            report((key,), f"unknown rule field '{key}'{_hint(key, RULE_FIELDS)}", key=True)
     for key in REQUIRED_FIELDS:
         if key not in item:
             report((), f"missing required field '{key}'")
+    if not isinstance(item.get("replaces", False), bool):
+        report(("replaces",), f"expected true or false, found {describe(item['replaces'])}")
     for key in ("id", "description", "because", "source", "suggestion", "alternative"):
         if key in item and not (isinstance(item[key], str) and item[key].strip()):
             report((key,), f"expected non-empty text, found {describe(item[key])}")
@@ -176,12 +224,12 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
         formats = {}
     for name, delta in formats.items():
         if name not in FORMATS:
-            report(("formats", name), f"unknown format '{name}'{did_you_mean(name, FORMATS)}", key=True)
+            report(("formats", name), f"unknown format '{name}'{_hint(name, FORMATS)}", key=True)
         elif not _is_delta(delta):
             report(("formats", name), f"expected an integer from -100 to 100, found {describe(delta)}")
     alternative = item.get("alternative")
     if isinstance(alternative, str) and alternative not in ALTERNATIVES:
-        report(("alternative",), f"unknown alternative '{alternative}'{did_you_mean(alternative, ALTERNATIVES)}")
+        report(("alternative",), f"unknown alternative '{alternative}'{_hint(alternative, ALTERNATIVES)}")
     tree = parse(item["when"], ("when",), report) if "when" in item else None
     names = list(FACTS) + list(TEMPLATE_NAMES)
     for key in ("because", "suggestion"):
@@ -190,6 +238,12 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
                 check_template(item[key], names)
             except TemplateProblem as error:
                 report((key,), str(error))
+    for language, texts in translations.items():
+        for key, text in texts.items():
+            try:
+                check_template(text, names)
+            except TemplateProblem as error:
+                report((key, language), str(error))
     if len(problems) > before or tree is None:
         return None
     condition = compile_condition(tree)
@@ -197,6 +251,15 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
     if tests > ALPHA_BUDGET:
         report(("when",), f"condition too complex for the engine: {tests} tests once 'any' and 'in' are "
                           f"expanded, at most {ALPHA_BUDGET}; split it into several rules")
+        return None
+    read = facts_used(tree)
+    templates = [((key,), item[key]) for key in ("because", "suggestion") if isinstance(item.get(key), str)]
+    templates += [((key, language), text) for language, texts in translations.items() for key, text in texts.items()]
+    for where, source in templates:
+        failure = _try_template(source, read)
+        if failure:
+            report(where, failure)
+    if len(problems) > before:
         return None
     line = document.where(base) or (0, 0)
     return Rule(
@@ -210,11 +273,66 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
         formats={name: formats[name] for name in FORMATS if name in formats},
         alternative=alternative,
         suggestion=item.get("suggestion"),
+        translations=translations,
         pack=pack,
         file=document.file,
         line=line[0],
+        column=line[1],
+        replaces=item.get("replaces", False),
         facts=tuple(facts_used(tree)),
     )
+
+
+def _split_languages(item: Dict[str, Any], report: Any) -> Tuple[Dict[str, Any], Dict[str, Dict[str, str]]]:
+    """The rule with English `because`/`suggestion` text in place, and its other languages aside."""
+    plain = dict(item)
+    translations: Dict[str, Dict[str, str]] = {}
+    for key in TRANSLATABLE_FIELDS:
+        texts = item.get(key)
+        if not isinstance(texts, dict):
+            continue
+        for language, text in texts.items():
+            if not (isinstance(language, str) and _LANGUAGE.match(language)):
+                report((key, language), f"expected a language code such as 'en' or 'ar', found {describe(language)}",
+                       key=True)
+            elif not (isinstance(text, str) and text.strip()):
+                report((key, language), f"expected non-empty text, found {describe(text)}")
+            elif language != "en":
+                translations.setdefault(language, {})[key] = text.strip()
+        if "en" not in texts:
+            report((key,), "expected the English text under 'en', found none")
+        english = texts.get("en")
+        plain[key] = english if isinstance(english, str) and english.strip() else "-"  # reported above
+    return plain, translations
+
+
+def _hint(word: Any, choices: Sequence[str]) -> str:
+    return did_you_mean(word, choices) or f"; expected one of {', '.join(choices)}"
+
+
+_SAMPLE = {"int": 3, "number": 2.5, "bool": True}
+
+
+def _try_template(source: str, read: Sequence[str]) -> Optional[str]:
+    """Why a template fails on a plausible proposal, or None: found when the pack loads, not in an approval.
+
+    An optional fact that the condition does not read may be unknown (None) when the rule fires.
+    """
+    context: Dict[str, Any] = {"title": "Weekly review"}
+    for name, spec in FACTS.items():
+        if spec.optional and name not in read:
+            context[name] = None
+        elif spec.kind in _SAMPLE:
+            context[name] = _SAMPLE[spec.kind]
+        else:
+            context[name] = spec.words[0] if spec.kind == "word" else list(spec.words[:2])
+    try:
+        render_snippet(source, context)
+    except Exception as error:  # any failure of the author's template is the author's to fix
+        unknown = [name for name, value in context.items() if value is None and re.search(rf"\b{name}\b", source)]
+        hint = f" ({unknown[0]} may be unknown here: require it with '{unknown[0]}: {{known: true}}')" if unknown else ""
+        return f"template fails on a sample proposal: {type(error).__name__}: {error}{hint}"
+    return None
 
 
 def _is_delta(value: Any) -> bool:

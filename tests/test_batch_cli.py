@@ -1,0 +1,158 @@
+"""`advisor check` on batches: folders, JSON lines as they are decided, the summary, progress, processes."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from advisor.text import money, num
+from bench.proposals import proposals, write_proposals
+from conftest import EXAMPLES, ROOT, proposal, write_yaml
+
+FAST = "--no-what-if"  # what-if explores ~100 variants of each proposal: not what these tests are about
+
+
+def jsonl(text: str) -> List[Dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_a_folder_stands_for_every_yaml_file_below_it(cli, tmp_path: Path) -> None:
+    (tmp_path / "b" / "deeper").mkdir(parents=True)
+    (tmp_path / ".hidden").mkdir()
+    write_yaml(tmp_path / "b" / "deeper" / "two.yml", proposal(title="two"))
+    write_yaml(tmp_path / "b" / "one.yaml", proposal(title="one"))
+    write_yaml(tmp_path / "a.yaml", proposal(title="a"))
+    write_yaml(tmp_path / ".hidden" / "no.yaml", proposal(title="hidden"))
+    write_yaml(tmp_path / "b" / ".no.yaml", proposal(title="hidden file"))
+    (tmp_path / "notes.txt").write_text("not a proposal")
+    extra = write_yaml(tmp_path.parent / f"{tmp_path.name}-extra.yaml", proposal(title="extra"))
+    code, out, err = cli("check", "-f", "json", FAST, str(extra), str(tmp_path))
+    assert err == ""
+    assert [d["meeting"] for d in json.loads(out)] == ["extra", "a", "one", "two"]
+    assert code in (0, 1)
+
+
+def test_a_folder_without_proposals_is_an_error(cli, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    code, out, err = cli("check", FAST, str(tmp_path / "empty"), str(EXAMPLES / "coaching-1on1.yaml"))
+    assert code == 2
+    assert err == f"{tmp_path / 'empty'}: no proposal files (*.yaml, *.yml) in this folder or below it\n"
+    assert out.startswith("HOLD  Call review with Sam")
+
+
+def test_json_lines_hold_the_json_output_one_decision_a_line(cli) -> None:
+    files = [str(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    code, lines, err = cli("check", "-f", "jsonl", FAST, *files)
+    _, array, _ = cli("check", "-f", "json", FAST, *files)
+    assert err == ""
+    assert len(lines.splitlines()) == len(files)
+    assert jsonl(lines) == json.loads(array)
+    assert code == 1
+
+
+def test_json_lines_are_written_as_each_proposal_is_decided(tmp_path: Path) -> None:
+    """The last file is a pipe that is written only after the first lines were read."""
+    folder = tmp_path / "batch"
+    write_proposals(folder, 5, seed=1)
+    pipe = tmp_path / "last.yaml"
+    os.mkfifo(pipe)
+    command = [sys.executable, "-m", "advisor", "check", "-f", "jsonl", FAST, str(folder), str(pipe)]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        early = [json.loads(process.stdout.readline()) for _ in range(5)]  # the pipe is still unwritten
+        with open(pipe, "w") as writer:
+            writer.write(json.dumps(proposal(title="last")))
+        rest = process.stdout.read()
+        assert process.wait(timeout=60) in (0, 1), process.stderr.read()
+    assert [d["source"] for d in early] == sorted(str(p) for p in folder.rglob("*.yaml"))
+    assert jsonl(rest)[0]["meeting"] == "last"
+
+
+def test_summary_counts_and_adds_up_what_the_skips_avoid(cli, tmp_path: Path) -> None:
+    write_proposals(tmp_path / "batch", 40, seed=5)
+    write_yaml(tmp_path / "batch" / "bad.yaml", proposal(duration_minutes=0))
+    code, out, err = cli("check", "-f", "jsonl", "--summary", FAST, str(tmp_path / "batch"))
+    decisions = jsonl(out)
+    skips = [d for d in decisions if d["verdict"] == "skip"]
+    holds = len(decisions) - len(skips)
+    assert 0 < len(skips) < 40 and len(decisions) == 40
+    amount = money(sum(d["cost"]["amount"] for d in skips))
+    yearly = money(sum(d["cost"]["yearly_amount"] for d in skips))
+    hours = num(sum(d["cost"]["attendee_hours"] for d in skips))
+    error, summary = err.splitlines()
+    assert error.startswith(f"{tmp_path / 'batch' / 'bad.yaml'}:") and "duration_minutes" in error
+    assert summary == (f"41 proposals: {holds} hold, {len(skips)} skip, 1 error. The skips avoid {amount} USD "
+                       f"and {hours} attendee-hours ({yearly} USD a year).")
+    assert code == 2
+
+
+def test_summary_of_holds_only(cli) -> None:
+    code, _, err = cli("check", "--summary", FAST, str(EXAMPLES / "coaching-1on1.yaml"))
+    assert (code, err) == (0, "1 proposal: 1 hold, 0 skip, 0 errors.\n")
+
+
+def test_json_lines_to_an_output_file(cli, tmp_path: Path) -> None:
+    target = tmp_path / "decisions.jsonl"
+    code, out, _ = cli("check", "-f", "jsonl", FAST, "-o", str(target), str(EXAMPLES))
+    assert out == ""
+    assert len(jsonl(target.read_text())) == len(list(EXAMPLES.glob("*.yaml")))
+    assert code == 1
+
+
+@pytest.mark.parametrize("option,message", [
+    (["--explain"], "--explain works with --format text, markdown or json"),
+    (["--template", "x.j2"], "--template shapes text, markdown or html, not JSON lines"),
+])
+def test_json_lines_refuse_what_only_a_document_can_have(cli, option: List[str], message: str) -> None:
+    code, out, err = cli("check", "-f", "jsonl", *option, str(EXAMPLES / "coaching-1on1.yaml"))
+    assert (code, out) == (2, "")
+    assert message in err
+
+
+def test_several_processes_give_the_same_output(cli, tmp_path: Path) -> None:
+    write_proposals(tmp_path / "batch", 260, seed=9)
+    write_yaml(tmp_path / "batch" / "team-0" / "bad.yaml", proposal(audience=[]))
+    one = cli("check", "-f", "jsonl", "--summary", FAST, str(tmp_path / "batch"))
+    two = cli("check", "-f", "jsonl", "--summary", FAST, "--jobs", "2", str(tmp_path / "batch"))
+    assert one == two
+    assert one[0] == 2 and len(one[1].splitlines()) == 260
+    document = cli("check", "-f", "json", FAST, "--jobs", "2", str(tmp_path / "batch"))
+    assert json.loads(document[1]) == jsonl(one[1])
+
+
+def test_no_progress_bar_when_standard_error_is_not_a_terminal(cli, tmp_path: Path) -> None:
+    write_proposals(tmp_path / "batch", 120, seed=2)
+    code, out, err = cli("check", "-f", "jsonl", FAST, str(tmp_path / "batch"))
+    assert err == "" and len(out.splitlines()) == 120
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_progress_bar_on_a_terminal_for_a_large_batch(tmp_path: Path) -> None:
+    write_proposals(tmp_path / "batch", 120, seed=3)
+    primary, secondary = os.openpty()
+    done = subprocess.run([sys.executable, "-m", "advisor", "check", "-f", "jsonl", FAST, str(tmp_path / "batch")],
+                          cwd=ROOT, stdout=subprocess.PIPE, stderr=secondary, timeout=120,
+                          env={**os.environ, "TERM": "xterm"})
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(primary)
+    assert done.returncode in (0, 1)
+    assert b"Checking" in shown and b"120/120" in shown
+    assert len(done.stdout.splitlines()) == 120
+
+
+def test_generated_proposals_are_all_valid(advisor) -> None:
+    for data in proposals(300, seed=4):
+        advisor.check(data)  # raises on an invalid one

@@ -1,0 +1,282 @@
+"""The shortcuts of a quick start give exactly what the slow paths give.
+
+* validation: the generated validator never accepts what jsonschema refuses, and is current;
+* snippets: the Python translation of each snippet renders what Jinja renders;
+* the pack cache: a cached pack is the pack, and any change to its files is seen.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from advisor import packcache, rules, snippets, validation
+from advisor.facts import derive_facts
+from advisor.meeting import meeting_from_mapping
+from advisor.resources import default_rules_dir
+from advisor.schema import validate as jsonschema_validate
+from advisor.text import render_snippet as jinja_render
+from advisor.yamlsafe import Document
+from bench.proposals import proposals
+from conftest import EXAMPLES, ROOT
+
+# ------------------------------------------------------------------------------------ validation
+
+
+def test_the_generated_validator_is_made_from_the_current_schema() -> None:
+    from advisor import _meeting_validator
+
+    assert _meeting_validator.SCHEMA_DIGEST == validation.schema_digest(), "run: python -m advisor.validation"
+
+
+def test_the_generated_validator_is_what_the_generator_writes() -> None:
+    fastjsonschema = pytest.importorskip("fastjsonschema")
+    shipped = validation.GENERATED.read_text()
+    if f'VERSION = "{fastjsonschema.VERSION}"' not in shipped:
+        pytest.skip(f"the shipped validator comes from another fastjsonschema than {fastjsonschema.VERSION}")
+    assert validation.generated_source() == shipped
+
+
+def _mutations(rng: random.Random, data: Dict[str, Any]) -> Dict[str, Any]:
+    """A copy of a valid proposal with one to three things changed, mostly into invalid ones."""
+    data = copy.deepcopy(data)
+    odd_values = [None, True, False, 0, -1, 5.0, 2.5, 481, 100_001, "", " ", "x", "coaching", [], [1], {}, {"a": 1},
+                  float("nan"), float("inf"), "status_update", ["coaching", "coaching"], 10_001]
+
+    def odd() -> Any:
+        return copy.deepcopy(rng.choice(odd_values))  # a fresh copy: shared lists would nest into cycles
+    for _ in range(rng.randint(1, 3)):
+        target: Any = data
+        path: List[Any] = []
+        while isinstance(target, (dict, list)) and target and rng.random() < 0.6:
+            key = rng.choice(list(target)) if isinstance(target, dict) else rng.randrange(len(target))
+            if not isinstance(target[key], (dict, list)):
+                break
+            path.append(key)
+            target = target[key]
+        if isinstance(target, dict):
+            roll = rng.random()
+            if roll < 0.2 and target:
+                del target[rng.choice(list(target))]
+            elif roll < 0.3:
+                target[rng.choice(["unknown", "titel", "count", "remote", "role"])] = odd()
+            elif target:
+                target[rng.choice(list(target))] = odd()
+        elif isinstance(target, list):
+            if target and rng.random() < 0.5:
+                target[rng.randrange(len(target))] = odd()
+            else:
+                target.append(odd())
+    return data
+
+
+def test_the_quick_validator_accepts_only_what_jsonschema_accepts() -> None:
+    fast = validation._fast
+    assert fast is not None
+    rng = random.Random(8)
+    accepted = refused = 0
+    for data in proposals(300, seed=8):
+        for candidate in [data] + [_mutations(rng, data) for _ in range(10)]:
+            document = Document(candidate, "p.yaml")
+            try:
+                fast.validate(candidate)
+                validation._strict_json(candidate)
+                quick_says_valid = True
+            except (fast.JsonSchemaValueException, ValueError):
+                quick_says_valid = False
+            full = jsonschema_validate(document)
+            if quick_says_valid:
+                accepted += 1
+                assert full == [], candidate
+            else:
+                refused += 1
+            assert validation.validate(document) == full  # the same problems, whichever path found them
+    assert accepted > 300 and refused > 1000  # both ways were tried, and every valid proposal went the quick way
+
+
+def test_an_invalid_proposal_still_gets_every_problem_with_its_position(cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: x\npurposes: [coaching, coaching]\nduration_minutes: .nan\naudience: [{role: sales_rp}]\n")
+    code, _, err = cli("check", str(bad))
+    assert code == 2
+    assert err.splitlines() == [line for line in err.splitlines() if line.startswith(f"{bad}:")]
+    assert len(err.splitlines()) == 3 and ":2:" in err and ":3:" in err and ":4:" in err
+
+
+# ------------------------------------------------------------------------------------- snippets
+
+CONSTRUCTS = [
+    "plain text, nothing else",
+    "{{ attendees }} people",
+    "{{ load_hours | num }} h and {{ cost | money }} USD",
+    "{{ purposes | join(' and ') | replace('_', ' ') }}",
+    "{{ purposes | join }} / {{ purposes | length }} / {{ recurrence | upper }} {{ recurrence | capitalize }}",
+    "{{ title | lower }} ~ {{ title ~ '!' ~ attendees }}",
+    "item{{ 's' if agenda_items != 1 }}; {{ 'one' if attendees == 1 else 'many' }}",
+    "{% if attendees > 8 %}big{% elif attendees > 2 %}medium{% else %}small{% endif %} group",
+    "{{ attendees * 2 }} {{ attendees - 1 }} {{ cost / 4 }} {{ attendees // 3 }} {{ attendees % 3 }} {{ -attendees }}",
+    "{{ attendees > 2 and not sensitive }} {{ decision_required or 'no' }} {{ 2 < attendees <= 9 }}",
+    "{{ 'x' in purposes }} {{ 'coaching' not in purposes }} {{ none }} {{ true }} {{ 1.5 }}",
+    "  spaced   out\n  over lines  ",
+    "{{ replace_me | replace('a', 'b', 1) }}",
+]
+UNSUPPORTED = [
+    "{{ title.upper() }}",
+    "{{ purposes[0] }}",
+    "{% for p in purposes %}{{ p }}{% endfor %}",
+    "{{ title | title }}",
+    "{{ purposes | join(d='-') }}",
+    "{% set x = 1 %}{{ x }}",
+    "{{ attendees ** 2 }}",
+    "{{ [1, 2] }}",
+]
+
+
+def _contexts(count: int) -> List[Dict[str, Any]]:
+    contexts = []
+    for data in proposals(count, seed=12):
+        facts = derive_facts(meeting_from_mapping(data))
+        contexts.append({**facts, "title": data["title"], "none": None, "replace_me": "banana"})
+    return contexts
+
+
+def test_every_default_snippet_becomes_python_and_renders_as_jinja_does(advisor) -> None:
+    sources = {text for rule in advisor.pack.rules for text in (rule.because, rule.suggestion) if text}
+    expressions = snippets.python_expressions(sources)
+    assert all(expressions.values())
+    translated = _compiled(expressions)
+    for context in _contexts(400):
+        for source in sources:
+            _agree(translated[source], source, context)
+
+
+def _compiled(expressions: Dict[str, Any]) -> Dict[str, Any]:
+    namespace: Dict[str, Any] = dict(snippets._HELPERS)
+    exec(snippets.compile_renderers(expressions), namespace)
+    return namespace["RENDERERS"]
+
+
+@pytest.mark.parametrize("source", CONSTRUCTS)
+def test_each_construct_renders_as_jinja_does(source: str) -> None:
+    expression = snippets.python_expression(source)
+    assert expression is not None
+    render = _compiled({source: expression})[source]
+    for context in _contexts(60):
+        _agree(render, source, context)
+
+
+def _agree(render: Any, source: str, context: Dict[str, Any]) -> None:
+    """The translation renders what Jinja renders, or fails where Jinja fails (num() of None)."""
+    try:
+        expected = jinja_render(source, context)
+    except Exception as error:
+        with pytest.raises(type(error)):
+            render(context)
+        return
+    assert render(context) == expected, source
+
+
+@pytest.mark.parametrize("source", UNSUPPORTED)
+def test_anything_else_is_left_to_jinja(source: str) -> None:
+    assert snippets.python_expression(source) is None
+    context = {"title": "review", "purposes": ["coaching"], "attendees": 3}
+    assert snippets.render_snippet(source, context) == jinja_render(source, context)
+
+
+def test_a_failing_snippet_fails_with_jinjas_own_error() -> None:
+    source = "{{ load_hours | num }} hours"
+    snippets.register(snippets.compile_renderers({source: snippets.python_expression(source)}))
+    with pytest.raises(Exception) as fast:
+        snippets.render_snippet(source, {"load_hours": None})
+    with pytest.raises(Exception) as slow:
+        jinja_render(source, {"load_hours": None})
+    assert (type(fast.value), str(fast.value)) == (type(slow.value), str(slow.value))
+
+
+# ----------------------------------------------------------------------------------- pack cache
+
+
+def _copy_pack(tmp_path: Path) -> Path:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    for path in default_rules_dir().glob("*.yaml"):
+        (pack / path.name).write_bytes(path.read_bytes())
+    return pack
+
+
+def _same(one: rules.RulePack, other: rules.RulePack) -> None:
+    assert [{f.name: getattr(r, f.name) for f in fields(r)} for r in one.rules] == \
+           [{f.name: getattr(r, f.name) for f in fields(r)} for r in other.rules]
+    assert (one.name, one.digest) == (other.name, other.digest)
+
+
+def test_a_cached_pack_is_the_pack_and_is_read_without_loading_rules(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    pack = _copy_pack(tmp_path)
+    first = packcache.load_packs_cached([pack])
+    assert len(list((tmp_path / "cache" / "packs").glob("*.marshal"))) == 1
+
+    def no_loading(folders: Any) -> Any:
+        raise AssertionError("the pack was loaded again")
+
+    monkeypatch.setattr(packcache, "load_packs", no_loading)
+    second = packcache.load_packs_cached([pack])
+    _same(second, first)
+    _same(second, rules.load_packs([pack]))
+
+
+def test_a_changed_rule_file_is_loaded_again(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    pack = _copy_pack(tmp_path)
+    before = packcache.load_packs_cached([pack])
+    audience = pack / "audience.yaml"
+    audience.write_text(audience.read_text().replace("necessity: -15", "necessity: -14", 1))
+    after = packcache.load_packs_cached([pack])
+    assert after.digest != before.digest
+    _same(after, rules.load_packs([pack]))
+
+
+def test_a_damaged_or_shared_cache_is_not_used(tmp_path: Path, monkeypatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(cache))
+    pack = _copy_pack(tmp_path)
+    packcache.load_packs_cached([pack])
+    stored, = (cache / "packs").glob("*.marshal")
+    stored.write_bytes(b"\x00 not a pack")
+    _same(packcache.load_packs_cached([pack]), rules.load_packs([pack]))
+    if hasattr(os, "getuid"):
+        os.chmod(cache / "packs", 0o777)
+        calls = []
+        monkeypatch.setattr(packcache, "load_packs", lambda folders: calls.append(1) or rules.load_packs(folders))
+        packcache.load_packs_cached([pack])
+        packcache.load_packs_cached([pack])
+        assert calls == [1, 1]  # others may write there: neither read nor written
+
+
+def test_an_empty_cache_setting_turns_the_cache_off(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", "")
+    assert packcache.cache_dir() is None
+    _same(packcache.load_packs_cached([_copy_pack(tmp_path)]), rules.load_packs([tmp_path / "pack"]))
+
+
+def test_a_warm_json_check_imports_neither_jinja_nor_jsonschema(tmp_path: Path) -> None:
+    probe = ("import sys; from advisor.cli import run; code = run(sys.argv[1:]); "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'jinja2', 'jsonschema', 'fastjsonschema'}), "
+             "file=sys.stderr); sys.exit(code)")
+    env = {**os.environ, "ADVISOR_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-c", probe, "check", "--format", "json", str(EXAMPLES / "pipeline-review.yaml")]
+    cold = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
+    warm = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
+    assert cold.stderr == "['jinja2']\n"  # the first run loads the pack, checking its snippets with Jinja
+    assert warm.stderr == "[]\n"
+    assert json.loads(warm.stdout) == json.loads(cold.stdout)
+    assert not math.isnan(json.loads(warm.stdout)["score"])
