@@ -3,15 +3,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
 
+from .config import Config, apply_config, load_config, settings_from_arguments
 from .decision import BASE_NECESSITY, DEFAULT_THRESHOLD, Decision, decide
 from .engine import Engine
+from .errors import ConfigError, Problem
 from .facts import derive_facts
 from .meeting import Meeting, meeting_from_mapping, read_meeting
 from .resources import default_rules_dir
-from .rules import RulePack, load_packs
+from .packcache import load_packs_cached
+from .rules import RulePack
 from .vocabulary import DEFAULT_CURRENCY
+
+if TYPE_CHECKING:
+    from .calendar import Calendars, MeetingLoad
 
 Proposal = Union[Meeting, Mapping[str, Any], str, "os.PathLike[str]"]
 
@@ -32,24 +38,44 @@ class Advisor:
         rules: Optional[Sequence[Union[str, "os.PathLike[str]"]]] = None,
         *,
         extra_rules: Sequence[Union[str, "os.PathLike[str]"]] = (),
-        threshold: int = DEFAULT_THRESHOLD,
+        threshold: Optional[int] = None,
         hourly_cost: Optional[Mapping[str, float]] = None,
-        currency: str = DEFAULT_CURRENCY,
+        currency: Optional[str] = None,
         base: int = BASE_NECESSITY,
+        config: Union[Config, str, "os.PathLike[str]", None] = None,
+        disable: Sequence[str] = (),
+        overrides: Optional[Mapping[str, Mapping[str, Any]]] = None,
     ):
-        folders = [Path(p) for p in (rules if rules is not None else [default_rules_dir()])]
-        self.pack: RulePack = load_packs(folders + [Path(p) for p in extra_rules])
-        self.threshold = threshold
-        self.hourly_cost = dict(hourly_cost or {})
-        self.currency = currency
+        # Settings: the arguments over `config` (an advisor.yaml or a Config) over the defaults.
+        settings = config if isinstance(config, Config) else load_config(config) if config is not None else Config()
+        if disable or overrides:
+            settings = settings.then(settings_from_arguments(disable, overrides))
+        self.config = settings
+        self.folders = _pack_folders(rules, settings, extra_rules)
+        self.pack: RulePack = apply_config(load_packs_cached(self.folders), settings)
+        self.threshold = _first(threshold, settings.threshold, DEFAULT_THRESHOLD)
+        self.hourly_cost = {**settings.hourly_cost, **(hourly_cost or {})}
+        self.currency = _first(currency, settings.currency, DEFAULT_CURRENCY)
         self.base = base
         self.engine = Engine({rule.id: rule.condition for rule in self.pack.rules})
 
-    def check(self, proposal: Proposal) -> Decision:
-        """The decision for one proposal: a Meeting, a mapping, or the path of a YAML file."""
+    def check(self, proposal: Proposal, *, what_if: bool = False, load: Optional["MeetingLoad"] = None,
+              calendars: Optional["Calendars"] = None) -> Decision:
+        """The decision for one proposal: a Meeting, a mapping, or the path of a YAML file.
+
+        `what_if=True` also finds the smallest changes that would flip the verdict
+        (`decision.what_if`): each is another check, so it costs tens of milliseconds.
+        `calendars` (`advisor.calendar.read_calendars`) computes the audience's recent meeting
+        load from calendar exports, or `load` gives it computed: either replaces the typed
+        `recent_load` figures, and `decision.load` says where the figures came from.
+        """
         meeting = _as_meeting(proposal)
+        if calendars is not None and load is None:
+            load = calendars.load_for(meeting)
+        if load is not None:
+            meeting = load.apply_to(meeting)
         facts = derive_facts(meeting, self.hourly_cost)
-        return decide(
+        decision = decide(
             title=meeting.title,
             source=meeting.source,
             facts=facts,
@@ -59,11 +85,51 @@ class Advisor:
             currency=self.currency,
             base=self.base,
         )
+        if what_if:
+            from dataclasses import replace
 
-    def check_many(self, proposals: Iterable[Proposal]) -> Iterator[Decision]:
+            from .whatif import explore
+
+            decision = replace(decision, what_if=explore(self, meeting, decision))
+        if load is not None:
+            from dataclasses import replace
+
+            decision = replace(decision, load=load.to_dict())
+        return decision
+
+    def check_many(self, proposals: Iterable[Proposal], *, what_if: bool = False) -> Iterator[Decision]:
         """Decisions one by one, as each proposal is checked."""
         for proposal in proposals:
-            yield self.check(proposal)
+            yield self.check(proposal, what_if=what_if)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        """Picklable without its engine (C handles), so another process gets exactly these
+        rules and settings, already validated, without reading a file."""
+        state = dict(self.__dict__)
+        del state["engine"]
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.engine = Engine({rule.id: rule.condition for rule in self.pack.rules})
+
+
+def _pack_folders(rules: Optional[Sequence[Union[str, "os.PathLike[str]"]]], settings: Config,
+                  extra_rules: Sequence[Union[str, "os.PathLike[str]"]]) -> List[Path]:
+    """`rules` (else the default pack, unless `extends: none`), the settings' packs, then `extra_rules`."""
+    default = [default_rules_dir()] if settings.default_pack else []
+    named = [Path(p) for p in (rules if rules is not None else default)]
+    named += list(settings.packs) + [Path(p) for p in extra_rules]
+    unique: Dict[Path, Path] = {}  # a pack named twice (advisor.yaml and --rules) loads once, where first named
+    for folder in named:
+        unique.setdefault(folder.resolve(), folder)
+    if not unique:
+        raise ConfigError([Problem(settings.file or "<config>", "no rule packs: 'extends: none' needs 'packs'")])
+    return list(unique.values())
+
+
+def _first(*values: Any) -> Any:
+    return next(value for value in values if value is not None)
 
 
 def _as_meeting(proposal: Proposal) -> Meeting:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Sequence
 
 import click
 
@@ -13,18 +13,24 @@ from . import __version__
 from .errors import AdvisorError
 
 if TYPE_CHECKING:
+    from .auditlog import DecisionLog
+    from .calendar import Calendars
     from .decision import Decision
+    from .invite import InviteOptions
+    from .meeting import Meeting
 
 EXIT_HOLD = 0
 EXIT_SKIP = 1
 EXIT_ERROR = 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in advisor, not in the input
 
-OUTPUT_FORMATS = ("text", "markdown", "html", "json")
+OUTPUT_FORMATS = ("text", "markdown", "html", "json", "jsonl")
+PROGRESS_MIN = 100  # files in a batch before a progress bar is shown (on a terminal)
 
 CHECK_HELP = """Decide whether the proposed meetings should be held, and how.
 
-FILES are meeting proposals in YAML (see spec/meeting.md); '-' reads one from standard input.
+FILES are meeting proposals in YAML (see spec/meeting.md) or .ics invitations; '-' reads one
+from standard input. A folder stands for every *.yaml and *.yml file below it.
 
 \b
 Exit codes: 0 every proposal should be held, 1 at least one should be skipped,
@@ -34,6 +40,7 @@ Exit codes: 0 every proposal should be held, 1 at least one should be skipped,
 Example:
   advisor check meeting.yaml && book-the-room
   advisor check --format json examples/*.yaml
+  advisor check --format jsonl --summary --jobs 2 proposals/ > decisions.jsonl
 """
 
 
@@ -42,6 +49,10 @@ class LazyGroup(click.Group):
 
     lazy_commands = {
         # "name": "advisor.module:command_object",
+        "serve": "advisor.cli_serve:serve",
+        "schema": "advisor.cli_schema:schema",
+        "rules": "advisor.cli_rules:rules",
+        "load": "advisor.cli_load:load",
     }
 
     def list_commands(self, ctx: click.Context) -> List[str]:
@@ -66,46 +77,175 @@ def main(debug: bool) -> None:
 @main.command(help=CHECK_HELP)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--format", "-f", "fmt", type=click.Choice(OUTPUT_FORMATS), default="text", show_default=True,
-              help="Output for people (text, markdown, html) or machines (json).")
+              help="Output for people (text, markdown, html) or machines (json; jsonl: one line per "
+                   "decision, written as soon as it is made).")
+@click.option("--summary", is_flag=True,
+              help="At the end, on standard error: how many hold, skip and failed, and what the skips save.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Check in this many processes; pays from a few hundred files on.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
-              help="Add a rule pack (folder or file); a rule with an existing id replaces it. Repeatable.")
+              help="Add a rule pack (folder or file); a rule replaces an earlier pack's rule of the same id "
+                   "only if it says 'replaces: true'. Repeatable.")
 @click.option("--threshold", type=click.IntRange(0, 100), default=None,
               help="Necessity score needed to hold a meeting.  [default: 50]")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write the output to this file (atomically) instead of standard output.")
+@click.option("--decision-log", type=click.Path(dir_okay=False),
+              help="Append one JSON line per decision (time, proposal digest, rules version, verdict, score, "
+                   "format) to this file.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Settings (threshold, disabled rules, effects, costs, packs); by default ./advisor.yaml if any.")
+@click.option("--explain", is_flag=True,
+              help="After each decision, every rule: fired, or the first condition that failed and why.")
+@click.option("--lang", type=click.Choice(("en", "ar")), default="en", show_default=True,
+              help="Language of the report (a rule without a text in it is shown in English).")
+@click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
+              help="Colour the text format: auto colours on a terminal unless NO_COLOR is set.")
+@click.option("--template", type=click.Path(dir_okay=False),
+              help="Your own Jinja template for the text, markdown or html output (run in a sandbox).")
+@click.option("--what-if/--no-what-if", "what_if", default=None,
+              help="Find the smallest changes that would flip each verdict (each costs a hundred checks or so). "
+                   "[default: on for one proposal, off for batches and jsonl]")
+@click.option("--calendar", "calendar_paths", multiple=True, type=click.Path(),
+              help="Compute the audience's recent meeting load from this .ics export (or folder of them), "
+                   "matched by email; it replaces recent_load. Repeatable.")
+@click.option("--purpose", "purposes", multiple=True,
+              help="For .ics invitations: what the meeting is for (a purpose word). Repeatable.")
+@click.option("--decision/--no-decision", "decision_required", default=None,
+              help="For .ics invitations: something is (not) to be decided.")
+@click.option("--roles", "roles_file", type=click.Path(dir_okay=False),
+              help="For .ics invitations: a YAML file mapping email addresses (or @domains) to roles.")
 def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: Optional[int],
-          output: Optional[str]) -> int:
-    from .api import Advisor
-    from .decision import DEFAULT_THRESHOLD
+          output: Optional[str], decision_log: Optional[str] = None, config_file: Optional[str] = None,
+          explain: bool = False, lang: str = "en", color: str = "auto", template: Optional[str] = None,
+          what_if: Optional[bool] = None, calendar_paths: Sequence[str] = (), purposes: Sequence[str] = (),
+          decision_required: Optional[bool] = None, roles_file: Optional[str] = None, summary: bool = False,
+          jobs: int = 1) -> int:
+    from functools import partial
 
+    from .api import Advisor
+    from .batch import Tally, Task, proposal_files, results
+    from .config import find_config
+
+    if explain and fmt in ("html", "jsonl"):
+        raise click.UsageError("--explain works with --format text, markdown or json")
+    if template is not None and fmt == "jsonl":
+        raise click.UsageError("--template shapes text, markdown or html, not JSON lines")
     try:
-        advisor = Advisor(extra_rules=rule_dirs, threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
+        advisor = Advisor(extra_rules=rule_dirs, threshold=threshold, config=find_config(config_file))
+        log = _open_decision_log(decision_log)
+        calendars = _read_calendars(calendar_paths)
+        invite = _invite_options(purposes, decision_required, roles_file)
     except AdvisorError as error:
         _report(error)
         return EXIT_ERROR
-    decisions: List["Decision"] = []
+    names = proposal_files(files)
     failed = False
-    for name in files:
+    lines = fmt == "jsonl"
+    if what_if is None:  # one person reading one decision wants it; a batch would pay it thousands of times
+        what_if = len(names) == 1 and not lines
+    task = Task(advisor, partial(_read_proposal, invite=invite), what_if, calendars,
+                json_lines=lang if lines else None, keep_decisions=not lines, log_keys=log is not None)
+    decisions: List["Decision"] = []
+    written: List[str] = []  # JSON lines bound for --output
+    tally = Tally()
+    with _progress(len(names), streaming=lines and output is None) as advance:
+        for result in results(task, names, jobs):
+            advance()
+            if not result.problems and log is not None:
+                try:  # recorded before it is shown: no decision goes unlogged
+                    log.record(result.decision, *result.log_keys)
+                except AdvisorError as error:
+                    result = result.failed(error.problems)
+            tally.add(result)
+            if result.problems:
+                for problem in result.problems:
+                    click.echo(str(problem), err=True)
+                failed = True
+            elif result.line is None:
+                decisions.append(result.decision)
+            elif output is None:
+                sys.stdout.write(result.line + "\n")
+                sys.stdout.flush()
+            else:
+                written.append(result.line)
+    if log is not None:
+        log.close()
+    if written:
         try:
-            decisions.append(advisor.check(_read_proposal(name)))
+            write_atomically(Path(output), "\n".join(written) + "\n")
         except AdvisorError as error:
             _report(error)
-            failed = True
+            return EXIT_ERROR
     if decisions:
         from .render import render_many
 
-        _emit(render_many(decisions, fmt), output)
+        colored = _use_color(color, output)
+        try:
+            report = render_many(decisions, fmt, lang=lang, color=colored, template=template)
+        except AdvisorError as error:  # a --template that does not compile or fails
+            _report(error)
+            return EXIT_ERROR
+        if explain:
+            from .explain import Explainer, render_explained
+
+            explainer = Explainer(advisor.pack)
+            report = render_explained(decisions, [explainer.explain(d) for d in decisions], fmt, report)
+        _emit(report, output, colored)
+    if summary:
+        click.echo(tally.line(advisor.currency), err=True)
     if failed:
         return EXIT_ERROR
-    return EXIT_HOLD if all(d.hold for d in decisions) else EXIT_SKIP
+    return EXIT_HOLD if tally.skip == 0 else EXIT_SKIP
 
 
-def _read_proposal(name: str) -> object:
-    from .meeting import parse_meeting, read_meeting
+@contextmanager
+def _progress(total: int, streaming: bool) -> Iterator[Callable[[], None]]:
+    """A step function for each proposal done: a progress bar on standard error when that is a
+    terminal and the batch is large (and the decisions are not streaming to the same terminal)."""
+    if total < PROGRESS_MIN or not sys.stderr.isatty() or (streaming and sys.stdout.isatty()):
+        yield lambda: None
+        return
+    with click.progressbar(length=total, label="Checking", file=sys.stderr, show_pos=True) as bar:
+        yield lambda: bar.update(1)
 
-    if name == "-":
-        return parse_meeting(sys.stdin.buffer.read(), "<stdin>")
-    return read_meeting(name)
+
+def _read_proposal(name: str, invite: Optional["InviteOptions"] = None) -> "Meeting":
+    from .meeting import parse_meeting
+    from .yamlsafe import read_file, read_stream
+
+    file = "<stdin>" if name == "-" else name
+    raw = read_stream(sys.stdin.buffer, file) if name == "-" else read_file(name)  # no further than the limit
+    if name.lower().endswith(".ics") or raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].upper() == b"BEGIN:VCALENDAR":
+        from .invite import InviteOptions, parse_invite
+
+        return parse_invite(raw, file, invite or InviteOptions())
+    return parse_meeting(raw, file)
+
+
+def _read_calendars(paths: Sequence[str]) -> Optional["Calendars"]:
+    if not paths:
+        return None
+    from .calendar import read_calendars
+
+    return read_calendars(paths)
+
+
+def _invite_options(purposes: Sequence[str], decision_required: Optional[bool],
+                    roles_file: Optional[str]) -> Optional["InviteOptions"]:
+    if not purposes and decision_required is None and roles_file is None:
+        return None
+    from .invite import InviteOptions
+
+    return InviteOptions.from_arguments(purposes, decision_required, roles_file)
+
+
+def _open_decision_log(path: Optional[str]) -> Optional["DecisionLog"]:
+    if path is None:
+        return None
+    from .auditlog import DecisionLog
+
+    return DecisionLog(path)
 
 
 def _report(error: AdvisorError) -> None:
@@ -113,26 +253,54 @@ def _report(error: AdvisorError) -> None:
         click.echo(str(problem), err=True)
 
 
-def _emit(text: str, output: Optional[str]) -> None:
+def _use_color(choice: str, output: Optional[str]) -> bool:
+    """--color auto: only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    return output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _emit(text: str, output: Optional[str], colored: bool = False) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=colored)
         return
     write_atomically(Path(output), text)
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename: never a half-written file."""
-    directory = path.resolve().parent
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    """Write `text` to `path` through a temporary file and a rename: never a half-written file.
+
+    A file that cannot be written is a ConfigError (exit 2); `path` is then left as it was.
+    """
+    import tempfile
+
+    temporary: Optional[str] = None
     try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.resolve().parent)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, _file_mode(path))  # mkstemp's 0600 would otherwise replace the file's mode
         os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+        temporary = None
+    except OSError as error:
+        from .errors import ConfigError, Problem
+
+        raise ConfigError([Problem(str(path), f"cannot write the output: {error.strerror or error}")]) from None
+    finally:
+        if temporary is not None:
+            os.unlink(temporary)
+
+
+def _file_mode(path: Path) -> int:
+    """The mode of the file being replaced, else what a new file gets under the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def run(argv: Optional[Sequence[str]] = None) -> int:
@@ -154,11 +322,20 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_ERROR
     except Exception as error:  # a bug: say so in one line, show the traceback only on request
         if "--debug" in args:
-            raise
-        click.echo(f"advisor: internal error ({type(error).__name__}: {error}); please report it with the "
-                   "input that caused it (--debug shows the traceback)", err=True)
+            import traceback
+
+            traceback.print_exc()
+        else:
+            from .errors import one_line
+
+            click.echo(one_line(f"advisor: internal error ({type(error).__name__}: {error}); please report it with "
+                                "the input that caused it (--debug shows the traceback)"), err=True)
         return EXIT_INTERNAL
 
 
 def entry() -> None:
+    import signal
+
+    # A terminated run unwinds like an interrupted one: no temporary file is left behind.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     sys.exit(run())

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from .rules import Rule, RulePack
-from .text import render_snippet
+from .snippets import render_snippet  # compiled snippets when the pack has them, else Jinja
 from .vocabulary import ALTERNATIVES, DEFAULT_ALTERNATIVE, FORMATS
+
+if TYPE_CHECKING:
+    from .whatif import WhatIf
 
 BASE_NECESSITY = 40  # a meeting starts below the default threshold: it must earn its place
 DEFAULT_THRESHOLD = 50
@@ -21,6 +24,8 @@ class FiredRule:
     source: str
     alternative: Optional[str] = None
     suggestion: Optional[str] = None
+    # The rule's own `because`/`suggestion` in other languages, rendered only when asked for.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def to_dict(self) -> Dict[str, Any]:
         return {"rule": self.rule, "necessity": self.necessity, "formats": dict(self.formats),
@@ -57,6 +62,8 @@ class Decision:
     version: str
     base: int = BASE_NECESSITY
     facts: Mapping[str, Any] = field(default_factory=dict)
+    what_if: Optional["WhatIf"] = None  # computed on request: Advisor.check(..., what_if=True)
+    load: Optional[Mapping[str, Any]] = None  # the recent load computed from calendars, when given
 
     @property
     def hold(self) -> bool:
@@ -83,6 +90,8 @@ class Decision:
             "rules": {"pack": self.pack, "version": self.version},
             "base": self.base,
             "facts": dict(self.facts),
+            "what_if": None if self.what_if is None else self.what_if.to_list(),
+            **({"load": dict(self.load)} if self.load is not None else {}),
         }
 
     def render(self, fmt: str = "text", **options: Any) -> str:
@@ -137,11 +146,24 @@ def _fire(rule: Rule, context: Mapping[str, Any]) -> FiredRule:
         rule=rule.id,
         necessity=rule.necessity,
         formats=dict(rule.formats),
-        reason=render_snippet(rule.because, context),
+        reason=_render(rule, "because", rule.because, context),
         source=rule.source,
         alternative=rule.alternative,
-        suggestion=render_snippet(rule.suggestion, context) if rule.suggestion else None,
+        suggestion=_render(rule, "suggestion", rule.suggestion, context) if rule.suggestion else None,
+        translations=rule.translations,
     )
+
+
+def _render(rule: Rule, name: str, source: str, context: Mapping[str, Any]) -> str:
+    """A rule's snippet; one that fails on this proposal is the rule's fault and is reported as such."""
+    try:
+        return render_snippet(source, context)
+    except Exception as error:
+        from .errors import Problem, RuleError
+
+        raise RuleError([Problem(rule.file, f"template fails on the proposal {context.get('title')!r}: "
+                                            f"{type(error).__name__}: {error}",
+                                 rule.line or None, rule.column or None, f"{rule.id}.{name}")]) from None
 
 
 def _alternative(fired: Sequence[FiredRule]) -> str:

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from .meeting import AttendeeGroup, Meeting, RecentLoad
+from .meeting import Meeting, RecentLoad
 
 if TYPE_CHECKING:
     from .api import Advisor

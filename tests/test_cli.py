@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, expected_examples, proposal, write_yaml
+from conftest import EXAMPLES, ROOT, expected_examples
 
 
 @pytest.mark.parametrize("name,verdict,fmt", expected_examples())
@@ -91,6 +89,7 @@ def test_extra_rule_pack_adds_and_replaces_rules(cli, tmp_path):
     pack.mkdir()
     (pack / "rules.yaml").write_text(
         "- id: coaching-one-on-one\n"
+        "  replaces: true\n"
         "  description: We coach in groups.\n"
         "  when: {purposes: {contains: coaching}}\n"
         "  necessity: -50\n"
@@ -136,7 +135,7 @@ def test_output_file_is_written_whole_and_kept_on_failure(cli, tmp_path):
 def test_internal_error_is_one_line_with_its_own_code(cli, monkeypatch):
     from advisor import api
 
-    def broken(self, proposal):
+    def broken(self, proposal, **options):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(api.Advisor, "check", broken)

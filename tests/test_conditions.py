@@ -125,8 +125,8 @@ def test_or_branches_fire_a_rule_once_and_results_do_not_leak_between_checks():
     ({"purposes": "coaching"}, "'purposes' is a list: use one of contains, contains_any, contains_all, subset_of"),
     ({"purposes": {"contains": "coachin"}}, "unknown value 'coachin' for purposes; did you mean 'coaching'?"),
     ({"recurrence": {"gt": "weekly"}}, "'gt' compares numbers, and recurrence is a word"),
-    ({"attendees": {"between": [5, 2]}}, "expected low <= high, found a list"),
-    ({"all": []}, "expected a non-empty list of conditions, found a list"),
+    ({"attendees": {"between": [5, 2]}}, "expected [low, high] with low <= high, found [5, 2]"),
+    ({"all": []}, "expected a non-empty list of conditions, found an empty list"),
     ({"decision_required": "yes"}, "expected true or false, found 'yes'"),
 ])
 def test_bad_conditions_are_refused_with_a_reason(condition, message):

@@ -210,7 +210,7 @@ def test_missing_file_and_folder(cli, tmp_path):
     code, _, err = cli("check", str(tmp_path / "nope.yaml"), str(tmp_path))
     assert code == 2
     assert err.splitlines() == [f"{tmp_path / 'nope.yaml'}: cannot read the file: No such file or directory",
-                                f"{tmp_path}: cannot read the file: Is a directory"]
+                                f"{tmp_path}: no proposal files (*.yaml, *.yml) in this folder or below it"]
 
 
 def test_control_characters_in_a_file_name_stay_on_one_line(cli, tmp_path):
