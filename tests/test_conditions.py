@@ -14,40 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.conditions import compile_condition, parse
+from advisor.conditions import parse
 from advisor.engine import Engine
+from whengen import compiled, random_when
 
 WORDS = ("weekly", "none", "daily")
 PURPOSES = ("coaching", "strategy", "status_update", "training")
-
-
-def random_condition(rng: random.Random, depth: int = 0) -> Dict[str, Any]:
-    roll = rng.random()
-    if depth < 3 and roll < 0.3:
-        kind = rng.choice(["all", "any", "not"])
-        if kind == "not":
-            return {"not": random_condition(rng, depth + 1)}
-        return {kind: [random_condition(rng, depth + 1) for _ in range(rng.randint(1, 3))]}
-    fact = rng.choice(["attendees", "load_hours", "decision_required", "recurrence", "purposes"])
-    if fact in ("attendees", "load_hours"):
-        op = rng.choice(["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "between", "known"])
-        if op in ("in", "not_in"):
-            return {fact: {op: rng.sample(range(0, 12), rng.randint(1, 3))}}
-        if op == "between":
-            low = rng.randint(0, 10)
-            return {fact: {op: [low, low + rng.randint(0, 5)]}}
-        if op == "known":
-            return {fact: {op: rng.random() < 0.5}}
-        return {fact: {op: rng.randint(0, 12)}}
-    if fact == "decision_required":
-        return {fact: rng.random() < 0.5}
-    if fact == "recurrence":
-        op = rng.choice(["eq", "ne", "in", "not_in"])
-        operand = rng.choice(WORDS) if op in ("eq", "ne") else rng.sample(WORDS, rng.randint(1, 2))
-        return {fact: {op: operand}}
-    op = rng.choice(["contains", "contains_any", "contains_all", "subset_of"])
-    operand = rng.choice(PURPOSES) if op == "contains" else rng.sample(PURPOSES, rng.randint(1, 3))
-    return {fact: {op: operand}}
 
 
 def holds(condition: Dict[str, Any], facts: Dict[str, Any]) -> bool:
@@ -84,16 +56,10 @@ def holds(condition: Dict[str, Any], facts: Dict[str, Any]) -> bool:
     }[op]()
 
 
-def _compile(condition: Dict[str, Any]) -> Dict[str, Any]:
-    problems = []
-    tree = parse(condition, (), lambda path, message, key=False: problems.append(message))
-    assert not problems, problems
-    return compile_condition(tree)
-
-
 RNG = random.Random(20261127)
-CONDITIONS = {f"c{i}": random_condition(RNG) for i in range(300)}
-ENGINE = Engine({name: _compile(c) for name, c in CONDITIONS.items()})
+CONDITIONS = {f"c{i}": random_when(RNG, ["attendees", "load_hours"], {"recurrence": WORDS, "purposes": PURPOSES})
+              for i in range(300)}
+ENGINE = Engine({name: compiled(c) for name, c in CONDITIONS.items()})
 
 facts_strategy = st.fixed_dictionaries({
     "attendees": st.integers(0, 12),
@@ -112,7 +78,7 @@ def test_engine_fires_exactly_what_the_conditions_mean(facts):
 
 
 def test_or_branches_fire_a_rule_once_and_results_do_not_leak_between_checks():
-    engine = Engine({"either": _compile({"any": [{"attendees": {"gt": 1}}, {"attendees": {"gt": 2}}]})})
+    engine = Engine({"either": compiled({"any": [{"attendees": {"gt": 1}}, {"attendees": {"gt": 2}}]})})
     assert engine.fired({"attendees": 5}) == {"either"}
     assert engine.fired({"attendees": 0}) == set()
     assert engine.fired({"attendees": 5}) == {"either"}

@@ -12,18 +12,18 @@ import json
 import random
 import subprocess
 import sys
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 import pytest
 
 from advisor.api import Advisor
-from advisor.conditions import compile_condition, parse
 from advisor.engine import ALPHA_BUDGET, Engine, alpha_cost, ruleset_definition, shard
 from advisor.facts import derive_facts
 from advisor.meeting import meeting_from_mapping
 from advisor.reference import ReferenceEngine
 from bench.proposals import proposals
 from conftest import ROOT
+from whengen import compiled, random_when
 
 
 @pytest.fixture(scope="module")
@@ -51,39 +51,8 @@ def test_the_default_pack_fits_one_ruleset(advisor: Advisor) -> None:
 WORDS = {"recurrence": ["none", "daily", "weekly", "monthly"], "purposes": ["coaching", "strategy", "training"]}
 
 
-def random_when(rng: random.Random, depth: int = 0) -> Dict[str, Any]:
-    if depth < 3 and rng.random() < 0.35:
-        kind = rng.choice(["all", "any", "not"])
-        if kind == "not":
-            return {"not": random_when(rng, depth + 1)}
-        return {kind: [random_when(rng, depth + 1) for _ in range(rng.randint(2, 3))]}
-    fact = rng.choice(["attendees", "load_hours", "cost", "decision_required", "recurrence", "purposes"])
-    if fact in ("attendees", "load_hours", "cost"):
-        op = rng.choice(["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "between", "known"])
-        if op in ("in", "not_in"):
-            return {fact: {op: rng.sample(range(0, 10), rng.randint(1, 3))}}
-        if op == "between":
-            low = rng.randint(0, 8)
-            return {fact: {op: [low, low + rng.randint(0, 4)]}}
-        if op == "known":
-            return {fact: {op: rng.random() < 0.5}}
-        return {fact: {op: rng.choice([rng.randint(0, 10), rng.randint(0, 40) / 4])}}
-    if fact == "decision_required":
-        return {fact: rng.random() < 0.5}
-    if fact == "recurrence":
-        op = rng.choice(["eq", "ne", "in", "not_in"])
-        words = WORDS[fact]
-        return {fact: {op: rng.choice(words) if op in ("eq", "ne") else rng.sample(words, rng.randint(1, 2))}}
-    op = rng.choice(["contains", "contains_any", "contains_all", "subset_of"])
-    words = WORDS[fact]
-    return {fact: {op: rng.choice(words) if op == "contains" else rng.sample(words, rng.randint(1, 3))}}
-
-
-def compiled(when: Dict[str, Any]) -> Dict[str, Any]:
-    problems: List[str] = []
-    tree = parse(when, (), lambda path, message, key=False: problems.append(message))
-    assert not problems, problems
-    return compile_condition(tree)
+def random_condition(rng: random.Random) -> Dict[str, Any]:
+    return compiled(random_when(rng, ["attendees", "load_hours", "cost"], WORDS, top=10, branch=0.35))
 
 
 def random_facts(rng: random.Random) -> Dict[str, Any]:
@@ -99,7 +68,7 @@ def random_facts(rng: random.Random) -> Dict[str, Any]:
 
 def test_random_conditions_packed_into_rulesets_fire_the_same_rules() -> None:
     rng = random.Random(20261127)
-    conditions = {f"c{i}": compiled(random_when(rng)) for i in range(150)}
+    conditions = {f"c{i}": random_condition(rng) for i in range(150)}
     fast, reference = Engine(conditions), ReferenceEngine(conditions)
     assert 1 < len(fast.definitions) < len(conditions)  # several rules per ruleset, several rulesets
     fired_somewhere = set()
@@ -113,7 +82,7 @@ def test_random_conditions_packed_into_rulesets_fire_the_same_rules() -> None:
 
 def test_shards_stay_within_the_alpha_stack() -> None:
     rng = random.Random(5)
-    conditions = {f"c{i}": compiled(random_when(rng)) for i in range(300)}
+    conditions = {f"c{i}": random_condition(rng) for i in range(300)}
     conditions = {rule_id: c for rule_id, c in conditions.items() if alpha_cost(c) <= ALPHA_BUDGET}
     groups = shard(conditions)
     assert [rule_id for group in groups for rule_id in group] == list(conditions)

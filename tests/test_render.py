@@ -13,7 +13,7 @@ from advisor.decision import Decision
 from advisor.errors import ConfigError
 from advisor.render import localized_dict, markdown_text, render_many, view
 
-from conftest import EXAMPLES, expected_examples, proposal, write_yaml
+from conftest import EXAMPLES, expected_examples, proposal
 
 EXAMPLE_NAMES = [name for name, _, _ in expected_examples()]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -12,7 +12,6 @@ from typing import List, Tuple
 
 from advisor.facts import FACTS
 from conftest import ROOT
-from test_wheel import installed  # noqa: F401  (the wheel, built and installed once for this module)
 
 DOC = ROOT / "docs" / "rules.md"
 

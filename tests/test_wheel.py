@@ -3,32 +3,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import sysconfig
-import venv
-from pathlib import Path
-
-import pytest
 
 from conftest import EXAMPLES, ROOT
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(work / "dist"), str(ROOT)], check=True, cwd=work)
-    wheel, = (work / "dist").glob("*.whl")
-    env = work / "venv"
-    venv.EnvBuilder(with_pip=True).create(env)
-    python = env / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True)
-    # The dependencies come from this environment (no network, no compiling durable-rules again);
-    # written after the install, so that pip cannot mistake this environment's advisor for the wheel's.
-    (Path(site) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return env
 
 
 def test_installed_cli_runs_from_another_directory(installed, tmp_path):
