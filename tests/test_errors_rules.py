@@ -146,10 +146,11 @@ def test_template_that_fails_when_it_runs(refused):
 
 
 def test_template_using_a_fact_that_may_be_unknown(refused):
-    assert refused(rule(because="{{ load_hours | num }} hours a week")) == [
-        "rules.yaml:4:12: company-rule.because: template fails on a sample proposal: TypeError: float() argument "
-        "must be a string or a real number, not 'NoneType' (load_hours may be unknown here: require it with "
-        "'load_hours: {known: true}')"]
+    problem, = refused(rule(because="{{ load_hours | num }} hours a week"))
+    # Python's own words for the TypeError differ between versions; ours do not.
+    assert problem.startswith("rules.yaml:4:12: company-rule.because: template fails on a sample proposal: "
+                              "TypeError: float() argument must be a string or a ")
+    assert problem.endswith("(load_hours may be unknown here: require it with 'load_hours: {known: true}')")
 
 
 def test_templates_run_in_the_sandbox(refused):

@@ -71,9 +71,16 @@ def pack(tmp_path) -> Path:
     return write_pack(tmp_path / "probe-pack", PROBE.format(necessity=5))
 
 
+# gunicorn before 27 (all there is for Python 3.9) resets connections that old workers had
+# accepted but not read; clients then send again. The test below that counts failed requests
+# during reloads is skipped there; the others retry.
+RETRIES_ON_RESET = 3 if int(gunicorn.__version__.split(".")[0]) < 27 else 0
+
+
 @pytest.fixture
 def server(tmp_path, pack):
     running = Server(tmp_path, "--rules", str(pack), "--allow-reload")
+    running.retries_on_reset = RETRIES_ON_RESET
     yield running
     running.stop()
 
@@ -148,6 +155,7 @@ def test_sighup_rereads_the_configuration_and_refuses_a_broken_one(tmp_path):
     config = tmp_path / "advisor.yaml"
     config.write_text("threshold: 70\n")
     server = Server(tmp_path, "--config", str(config))
+    server.retries_on_reset = RETRIES_ON_RESET
     try:
         assert server.json("POST", "/v1/check", raw=PROPOSAL, headers=YAML)[1]["threshold"] == 70
         config.write_text("threshold: 80\n")
