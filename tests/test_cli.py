@@ -167,3 +167,11 @@ def test_stdin_and_no_traceback_through_a_real_process(tmp_path):
     assert done.returncode == 2
     assert done.stderr == ("<stdin>:2:1: YAML syntax error: did not find expected ',' or ']' "
                            "(while parsing a flow sequence at line 1, column 8)\n")
+
+
+def test_json_output_equals_the_api_decision(cli, advisor):
+    path = str(EXAMPLES / "pipeline-review.yaml")
+    code, out, _ = cli("check", "-f", "json", "--no-what-if", path)
+    assert json.loads(out) == advisor.check(path).to_dict()
+    code, out, _ = cli("check", "-f", "json", "--what-if", path)
+    assert json.loads(out) == advisor.check(path, what_if=True).to_dict()
