@@ -25,8 +25,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from .errors import ConfigError, InputError, Problem, describe, did_you_mean
 from .facts import FACTS
 from .rules import TEMPLATE_NAMES, Rule, RulePack
-from .schema import _explain as explain_schema_error  # the sentences proposals use
-from .schema import _non_finite as non_finite_values
+from .schema import explain_error, problems_against  # the sentences proposals use
 from .text import TemplateProblem, check_template
 from .vocabulary import ALTERNATIVES, FORMATS, ROLES
 from .yamlsafe import Document, format_path, load_yaml
@@ -277,13 +276,7 @@ def _schema_problems(document: Document) -> List[Problem]:
     if not isinstance(document.data, dict):
         return [document.problem((), f"expected a mapping of settings (threshold, disable, overrides ...), "
                                      f"found {describe(document.data)}")]
-    non_finite = dict(non_finite_values(document.data, ()))
-    problems = [document.problem(path, f"expected a finite number, found {value}") for path, value in non_finite.items()]
-    for error in _VALIDATOR.iter_errors(document.data):
-        if tuple(error.absolute_path) not in non_finite:
-            problems.extend(_explain(error, document))
-    unique = {(p.line, p.column, p.path, p.message): p for p in problems}
-    return sorted(unique.values(), key=lambda p: (p.line or 0, p.column or 0, p.path))
+    return problems_against(_VALIDATOR, document, _explain)
 
 
 def _explain(error: Any, document: Document) -> Iterator[Problem]:
@@ -296,7 +289,7 @@ def _explain(error: Any, document: Document) -> Iterator[Problem]:
                 yield document.problem(path + (key,), f"unknown {error.schema['x-key']} {describe(key)}{hint}",
                                        key=True)
         return
-    yield from explain_schema_error(error, document)
+    yield from explain_error(error, document)
 
 
 # ---------------------------------------------------------------------------- applying

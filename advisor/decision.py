@@ -1,7 +1,7 @@
 """The decision: a value holding everything the JSON and the templates show, computed once."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from .rules import Rule, RulePack
@@ -41,8 +41,7 @@ class Cost:
     yearly_amount: float
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"attendee_hours": self.attendee_hours, "amount": self.amount, "currency": self.currency,
-                "yearly_attendee_hours": self.yearly_attendee_hours, "yearly_amount": self.yearly_amount}
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -157,14 +157,14 @@ def read_roles(path: Union[str, Path]) -> Roles:
 def roles_from_document(document: Document) -> Roles:
     from jsonschema import Draft202012Validator
 
-    problems = [p for error in Draft202012Validator(ROLES_SCHEMA).iter_errors(document.data)
-                for p in _explain(error, document)]
+    from .schema import problems_against
+
+    problems = problems_against(Draft202012Validator(ROLES_SCHEMA), document, _explain)
     if isinstance(document.data, dict):
         problems += [document.problem((key,), f"expected an email address or an @domain, found {describe(key)}",
                                       key=True) for key in document.data if not isinstance(key, str)]
     if problems:
-        unique = {(p.line, p.column, p.path, p.message): p for p in problems}
-        raise InputError(sorted(unique.values(), key=lambda p: (p.line or 0, p.column or 0)))
+        raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
     entries = {}
     for key, value in document.data.items():
         fields = {"role": value} if isinstance(value, str) else dict(value)

@@ -6,7 +6,7 @@ editors, and every refusal is one of its errors turned into a sentence a person 
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from .errors import Problem, describe, did_you_mean
 from .vocabulary import PURPOSES, RECURRENCES, ROLES
@@ -133,13 +133,21 @@ _VALIDATOR = None
 
 
 def validate(document: Document) -> List[Problem]:
-    """Every way `document` breaks the schema, as problems sorted by position."""
+    """Every way `document` breaks the proposal's schema, as problems sorted by position."""
+    return problems_against(_validator(), document)
+
+
+def problems_against(validator: Any, document: Document,
+                     explain: Optional[Callable[[Any, Document], Iterator[Problem]]] = None) -> List[Problem]:
+    """Every way `document` breaks `validator`'s schema, each error worded by `explain`
+    (by default as for proposals), without repeats, sorted by position."""
+    explain = explain or explain_error
     non_finite = dict(_non_finite(document.data, ()))
     problems: List[Problem] = [document.problem(path, f"expected a finite number, found {value}")
                                for path, value in non_finite.items()]
-    for error in _validator().iter_errors(document.data):
+    for error in validator.iter_errors(document.data):
         if tuple(error.absolute_path) not in non_finite:
-            problems.extend(_explain(error, document))
+            problems.extend(explain(error, document))
     unique = {(p.line, p.column, p.path, p.message): p for p in problems}
     return sorted(unique.values(), key=lambda p: (p.line or 0, p.column or 0, p.path))
 
@@ -162,12 +170,13 @@ def _unknown_field(key: Any, known: List[str]) -> str:
     return f"unknown field '{key}'" + (did_you_mean(key, known) or f"; expected one of {', '.join(known)}")
 
 
-def _explain(error: Any, document: Document) -> Iterator[Problem]:
+def explain_error(error: Any, document: Document) -> Iterator[Problem]:
+    """One JSON Schema error as sentences a person can act on, at the value's position."""
     path = tuple(error.absolute_path)
     schema, value, kind = error.schema, error.instance, error.validator
     if kind in ("if", "then", "else"):  # purposes: report the branch's own errors
         for sub in error.context or ():
-            yield from _explain(sub, document)
+            yield from explain_error(sub, document)
         return
     if path == ("purposes",) and kind in ("type", "minItems"):  # neither a word nor a list of them
         yield document.problem(path, f"expected a purpose or a non-empty list of purposes, found {describe(value)}")

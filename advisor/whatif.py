@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .meeting import Meeting, RecentLoad
 
@@ -392,12 +392,7 @@ def _collect_limits(condition: Any, found: Dict[str, set]) -> None:
                 _collect_limits(value, found)
 
 
-def iter_candidates(meeting: Meeting, levers: Sequence[Lever] = LEVERS) -> Iterator[Tuple[Step, Meeting]]:
-    """Every single-step candidate, for tests and benchmarks."""
-    for lever in levers:
-        for sequence in lever.sequences(meeting):
-            for step in sequence:
-                yield step, lever.apply(meeting, step)
+
 
 
 def describe_change(steps: Sequence[Step], lang: str = "en") -> str:
