@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Mapping, Optional, Tuple, Union
@@ -88,7 +88,7 @@ def meeting_from_document(document: Document) -> Meeting:
                                                 f"{describe(data)}")])
     if isinstance(data.get("start"), (date, datetime)):  # YAML's own timestamps: checked as text
         data = {**data, "start": data["start"].isoformat()}
-        document = replace(document, data=data)
+        document = document.with_data(data)
     problems = validate(document)
     start = None
     if not problems and "start" in data:

@@ -21,9 +21,8 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path as FilePath
-from typing import Any, BinaryIO, Dict, List, Optional, Tuple, Union
+from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple, Union
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -66,14 +65,48 @@ _resolver = Resolver()
 _constructor = SafeConstructor()
 
 
-@dataclass
 class Document:
-    """A loaded YAML document: its value and where each part of it was written."""
+    """A loaded YAML document: its value and where each part of it was written.
 
-    data: Any
-    file: str
-    positions: Dict[Path, Position] = field(default_factory=dict)
-    key_positions: Dict[Path, Position] = field(default_factory=dict)
+    Positions are only needed to report a problem, so `load_yaml` leaves them to be found by
+    reading the text a second time, the first time they are asked for.
+    """
+
+    __slots__ = ("data", "file", "_positions", "_key_positions", "_locate")
+
+    def __init__(self, data: Any, file: str, positions: Optional[Dict[Path, Position]] = None,
+                 key_positions: Optional[Dict[Path, Position]] = None,
+                 locate: Optional[Callable[[], Tuple[Dict[Path, Position], Dict[Path, Position]]]] = None):
+        self.data = data
+        self.file = file
+        self._positions = positions
+        self._key_positions = key_positions
+        self._locate = locate
+
+    @property
+    def positions(self) -> Dict[Path, Position]:
+        """Path of each value -> its (line, column)."""
+        self._find_positions()
+        return self._positions  # type: ignore[return-value]
+
+    @property
+    def key_positions(self) -> Dict[Path, Position]:
+        """Path of each mapping value -> the (line, column) of its key."""
+        self._find_positions()
+        return self._key_positions  # type: ignore[return-value]
+
+    def _find_positions(self) -> None:
+        if self._positions is None or self._key_positions is None:
+            found = self._locate() if self._locate is not None else ({}, {})
+            if self._positions is None:
+                self._positions = found[0]
+            if self._key_positions is None:
+                self._key_positions = found[1]
+            self._locate = None
+
+    def with_data(self, data: Any) -> "Document":
+        """The same document holding other (equivalent) data at the same places."""
+        return Document(data, self.file, self._positions, self._key_positions, self._locate)
 
     def where(self, path: Path, key: bool = False) -> Optional[Position]:
         """The position of the value at `path` (or of its key), else of its nearest parent."""
@@ -134,24 +167,41 @@ _NO_SHIFT = _Columns()
 class _Container:
     """A mapping or sequence being built, with what is needed to finish it."""
 
-    __slots__ = ("value", "path", "pending_key", "size", "anchor", "start")
+    __slots__ = ("value", "path", "pending_key", "key_mark", "merge_mark", "size", "anchor", "start_mark")
 
-    def __init__(self, value: Any, path: Path, anchor: Optional[str], start: Position):
+    def __init__(self, value: Any, path: Path, anchor: Optional[str], start_mark: Any):
         self.value = value
         self.path = path
         self.pending_key: Any = _NO_KEY
+        self.key_mark: Any = None
+        self.merge_mark: Any = None  # where the value of `<<` was written
         self.size = 1
         self.anchor = anchor
-        self.start = start
+        self.start_mark = start_mark
 
 
 _NO_KEY = object()
+_MISSING = object()
+# Plain scalars repeat (keys, roles, true, small numbers): each short one is resolved once per
+# process. Their values are immutable, so sharing them is safe.
+_PLAIN_VALUES: Dict[str, Any] = {}
+_PLAIN_CACHE_SIZE = 4096
+_PLAIN_CACHE_LENGTH = 40
 
 
 class _Builder:
+    """Plain values from the parser's events, within the limits.
+
+    With `record`, also the position of every value and key; otherwise only the failures say
+    where they are (a document's positions are found again if a problem needs them).
+    """
+
     def __init__(self, file: str, max_depth: int, max_nodes: int, max_aliases: int,
-                 columns: _Columns = _NO_SHIFT):
-        self.doc = Document(None, file)
+                 columns: _Columns = _NO_SHIFT, record: bool = True):
+        self.file = file
+        self.data: Any = None
+        self.positions: Optional[Dict[Path, Position]] = {} if record else None
+        self.key_positions: Optional[Dict[Path, Position]] = {} if record else None
         self.max_depth = max_depth
         self.max_nodes = max_nodes
         self.max_aliases = max_aliases
@@ -162,17 +212,25 @@ class _Builder:
         self.aliases = 0
         self.done = False
         self.empty = False  # the document is an empty plain scalar: nothing was written
+        self.feed = self._dispatch().__getitem__  # event class -> its handler
+
+    def _dispatch(self) -> Dict[type, Callable[[Any], None]]:
+        table: Dict[type, Callable[[Any], None]] = dict.fromkeys(
+            (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent),
+            lambda event: None)
+        table.update({yaml.ScalarEvent: self._scalar_event, yaml.MappingStartEvent: self._open_mapping,
+                      yaml.SequenceStartEvent: self._open_sequence, yaml.MappingEndEvent: self._close,
+                      yaml.SequenceEndEvent: self._close, yaml.AliasEvent: self._alias})
+        return table
 
     def position(self, mark: Any) -> Position:
         return self.columns.position(mark)
 
     def fail(self, message: str, mark: Any, path: Optional[Path] = None) -> InputError:
-        return self.fail_at(message, self.position(mark) if mark is not None else None, path)
-
-    def fail_at(self, message: str, position: Optional[Position], path: Optional[Path] = None) -> InputError:
+        position = self.position(mark) if mark is not None else None
         line, col = position if position else (None, None)
         where = format_path(path if path is not None else self._child_path())
-        return InputError([Problem(self.doc.file, message, line, col, where)])
+        return InputError([Problem(self.file, message, line, col, where)])
 
     def _child_path(self) -> Path:
         if not self.stack:
@@ -197,8 +255,31 @@ class _Builder:
     def _refuse_tag(self, tag: str, mark: Any) -> InputError:
         return self.fail(f"the YAML tag '{_short(tag)}' is not allowed: only plain data is read", mark)
 
+    def _scalar_event(self, event: Any) -> None:
+        self._count(1, event.start_mark)
+        value = self._scalar(event)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = (value, 1)
+        if not self.stack and value is None and event.value == "" and event.implicit[0]:
+            self.empty = True
+        self._place(value, 1, event.start_mark)
+
     def _scalar(self, event: Any) -> Any:
         tag = event.tag
+        if tag is None:
+            if not event.implicit[0]:  # quoted: text
+                return event.value
+            text = event.value
+            value = _PLAIN_VALUES.get(text, _MISSING)
+            if value is not _MISSING:
+                return value
+            value = self._typed(tag, event)
+            if value is not _MERGE and len(text) <= _PLAIN_CACHE_LENGTH and len(_PLAIN_VALUES) < _PLAIN_CACHE_SIZE:
+                _PLAIN_VALUES[text] = value
+            return value
+        return self._typed(tag, event)
+
+    def _typed(self, tag: Optional[str], event: Any) -> Any:
         if tag == "!":  # the non-specific tag of a quoted scalar: text
             tag = _STR_TAG
         elif tag is None:
@@ -208,10 +289,7 @@ class _Builder:
             elif tag == _STR_TAG and event.implicit[0] and _EXPONENT_FLOAT.match(event.value):
                 tag = _FLOAT_TAG  # YAML 1.2 and JSON: 1e3 is a number
             elif tag == _MERGE_TAG:
-                top = self.stack[-1] if self.stack else None
-                if top is not None and isinstance(top.value, dict) and top.pending_key is _NO_KEY:
-                    return _MERGE
-                tag = _STR_TAG
+                return _MERGE  # a key only where a mapping expects one (see _place)
         if tag not in _SCALAR_TAGS:
             raise self._refuse_tag(tag, event.start_mark)
         if tag == _FLOAT_TAG and _EXPONENT_FLOAT.match(event.value):
@@ -223,42 +301,63 @@ class _Builder:
             raise self.fail(f"cannot read the value {event.value!r} as {tag.rsplit(':', 1)[-1]}: {error}",
                             event.start_mark) from None
 
-    def _add(self, value: Any, size: int, start_mark: Any) -> None:
-        self._place(value, size, self.position(start_mark))
-
-    def _place(self, value: Any, size: int, position: Position) -> None:
+    def _place(self, value: Any, size: int, mark: Any) -> None:
         """Place a finished value (scalar, alias or closed container) into its parent."""
-        if not self.stack:
-            self.doc.data = value
-            self.doc.positions[()] = position
+        stack = self.stack
+        if not stack:
+            self.data = "<<" if value is _MERGE else value
+            if self.positions is not None:
+                self.positions[()] = self.position(mark)
             self.done = True
             return
-        top = self.stack[-1]
+        top = stack[-1]
         top.size += size
-        if isinstance(top.value, list):
-            path = top.path + (len(top.value),)
-            top.value.append(value)
-            self.doc.positions[path] = position
+        container = top.value
+        if container.__class__ is list:
+            if value is _MERGE:
+                value = "<<"
+            if self.positions is not None:
+                self.positions[top.path + (len(container),)] = self.position(mark)
+            container.append(value)
             return
         if top.pending_key is _NO_KEY:
-            if isinstance(value, (dict, list)):
-                raise self.fail_at("a key must be a plain word, not a mapping or a list", position, top.path)
-            if not isinstance(value, str) and value is not _MERGE:  # every key of our formats is a name
-                raise self.fail_at(f"a key must be text, found {describe(value)} (write it in quotes)",
-                                   position, top.path)
-            if value in top.value:
-                first = self.doc.key_positions.get(top.path + (value,))
-                where = f" (first at line {first[0]})" if first else ""
-                raise self.fail_at(f"duplicate key '{value}'{where}", position,
-                                   top.path + ("<<" if value is _MERGE else value,))
+            if value.__class__ is not str:
+                self._check_key(value, top, mark)
+            elif value in container:
+                self._duplicate(value, top, mark)
             top.pending_key = value
-            self.doc.key_positions[top.path + (value,)] = position
+            top.key_mark = mark
             return
         key = top.pending_key
-        path = top.path + (key,)
-        top.value[key] = value
-        self.doc.positions[path] = position
+        if value is _MERGE:
+            value = "<<"
+        elif key is _MERGE:
+            top.merge_mark = mark
+        container[key] = value
         top.pending_key = _NO_KEY
+        if self.positions is not None:
+            path = top.path + (key,)
+            self.positions[path] = self.position(mark)
+            self.key_positions[path] = self.position(top.key_mark)  # type: ignore[index]
+
+    def _check_key(self, key: Any, top: _Container, mark: Any) -> None:
+        if isinstance(key, (dict, list)):
+            raise self.fail("a key must be a plain word, not a mapping or a list", mark, top.path)
+        if key is not _MERGE and not isinstance(key, str):  # every key of our formats is a name
+            raise self.fail(f"a key must be text, found {describe(key)} (write it in quotes)", mark, top.path)
+        if key in top.value:
+            self._duplicate(key, top, mark)
+
+    def _duplicate(self, key: Any, top: _Container, mark: Any) -> None:
+        first = self.key_positions.get(top.path + (key,)) if self.key_positions is not None else None
+        where = f" (first at line {first[0]})" if first else ""
+        raise self.fail(f"duplicate key '{key}'{where}", mark, top.path + ("<<" if key is _MERGE else key,))
+
+    def _open_mapping(self, event: Any) -> None:
+        self._open({}, event, _MAP_TAG)
+
+    def _open_sequence(self, event: Any) -> None:
+        self._open([], event, _SEQ_TAG)
 
     def _open(self, value: Any, event: Any, expected_tag: str) -> None:
         if event.tag not in (None, "!", expected_tag):
@@ -267,63 +366,49 @@ class _Builder:
             raise self.fail(f"nested more than {self.max_depth} levels deep; a meeting proposal is far flatter",
                             event.start_mark, ())
         self._count(1, event.start_mark)
-        position = self.position(event.start_mark)
-        container = _Container(value, self._child_path(), event.anchor, position)
+        container = _Container(value, self._child_path(), event.anchor, event.start_mark)
         self.stack.append(container)
-        self.doc.positions.setdefault(container.path, position)
+        if self.positions is not None:
+            self.positions.setdefault(container.path, self.position(event.start_mark))
 
     def _close(self, event: Any) -> None:
         container = self.stack.pop()
         value = container.value
         if isinstance(value, dict) and _MERGE in value:
-            value = self._merge(value, container.path)
+            value = self._merge(value, container)
             container.value = value
         if container.anchor is not None:
             self.anchors[container.anchor] = (value, container.size)
-        self._place(value, container.size, container.start)
+        self._place(value, container.size, container.start_mark)
 
-    def _merge(self, mapping: Dict[Any, Any], path: Path) -> Dict[Any, Any]:
+    def _merge(self, mapping: Dict[Any, Any], container: _Container) -> Dict[Any, Any]:
         """`<<: *base` (or a list of them): the keys of the merged mappings, the mapping's own first."""
+        path = container.path
         merged = mapping.pop(_MERGE)
-        where = self.doc.positions.get(path + (_MERGE,))
-        self.doc.positions.pop(path + (_MERGE,), None)
-        self.doc.key_positions.pop(path + (_MERGE,), None)
+        if self.positions is not None:
+            self.positions.pop(path + (_MERGE,), None)
+            self.key_positions.pop(path + (_MERGE,), None)  # type: ignore[union-attr]
         sources = merged if isinstance(merged, list) else [merged]
         result: Dict[Any, Any] = {}
         for source in sources:
             if not isinstance(source, dict):
-                        raise self.fail_at("'<<' merges mappings only (such as '<<: *base')", where, path + ("<<",))
+                raise self.fail("'<<' merges mappings only (such as '<<: *base')", container.merge_mark,
+                                path + ("<<",))
             for key, value in source.items():
                 result.setdefault(key, value)
         result.update(mapping)
         return result
 
-    def feed(self, event: Any) -> None:
-        if isinstance(event, yaml.ScalarEvent):
-            self._count(1, event.start_mark)
-            value = self._scalar(event)
-            if event.anchor is not None:
-                self.anchors[event.anchor] = (value, 1)
-            if not self.stack and value is None and event.value == "" and event.implicit[0]:
-                self.empty = True
-            self._add(value, 1, event.start_mark)
-        elif isinstance(event, yaml.MappingStartEvent):
-            self._open({}, event, _MAP_TAG)
-        elif isinstance(event, yaml.SequenceStartEvent):
-            self._open([], event, _SEQ_TAG)
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            self._close(event)
-        elif isinstance(event, yaml.AliasEvent):
-            self.aliases += 1
-            if self.aliases > self.max_aliases:
-                raise self.fail(f"too many alias references (*name): more than {self.max_aliases}",
-                                event.start_mark)
-            if event.anchor not in self.anchors:
-                raise self.fail(f"unknown alias '*{event.anchor}' (an anchor '&{event.anchor}' must come first)",
-                                event.start_mark)
-            value, size = self.anchors[event.anchor]
-            self._count(size, event.start_mark)
-            self._add(value, size, event.start_mark)
+    def _alias(self, event: Any) -> None:
+        self.aliases += 1
+        if self.aliases > self.max_aliases:
+            raise self.fail(f"too many alias references (*name): more than {self.max_aliases}", event.start_mark)
+        if event.anchor not in self.anchors:
+            raise self.fail(f"unknown alias '*{event.anchor}' (an anchor '&{event.anchor}' must come first)",
+                            event.start_mark)
+        value, size = self.anchors[event.anchor]
+        self._count(size, event.start_mark)
+        self._place(value, size, event.start_mark)
 
 
 def _too_large(file: str, max_bytes: int) -> InputError:
@@ -430,16 +515,38 @@ def load_yaml(
         line, col = _position_of(text, bad.start())
         raise InputError([Problem(file, f"the character U+{ord(bad.group()):04X} is not allowed in YAML text "
                                         "(write it as an escape inside double quotes)", line, col)])
-    builder = _Builder(file, max_depth, max_nodes, max_aliases, columns)
+    limits = (max_depth, max_nodes, max_aliases)
+    try:
+        builder = _build(text, file, limits, columns, record=False)
+    except InputError:  # read again, recording positions, for the whole story of the problem
+        builder = _build(text, file, limits, columns, record=True)
+    if not builder.done or builder.empty:
+        raise empty
+
+    def locate() -> Tuple[Dict[Path, Position], Dict[Path, Position]]:
+        again = _build(text, file, limits, columns, record=True)
+        return again.positions, again.key_positions  # type: ignore[return-value]
+
+    return Document(builder.data, file, builder.positions, builder.key_positions, locate=locate)
+
+
+def _build(text: str, file: str, limits: Tuple[int, int, int], columns: _Columns, record: bool) -> _Builder:
+    """Parse the text and build its one document's values, or raise InputError."""
+    builder = _Builder(file, *limits, columns=columns, record=record)
+    loader = _Loader(text)
     documents = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.DocumentStartEvent):
+        get_event, feed = loader.get_event, builder.feed
+        while True:
+            event = get_event()
+            kind = event.__class__
+            if kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise builder.fail("more than one YAML document ('---'): a file holds one", event.start_mark, ())
-            else:
-                builder.feed(event)
+            elif kind is yaml.StreamEndEvent:
+                return builder
+            feed(kind)(event)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = columns.position(mark) if mark is not None else (None, None)
@@ -451,7 +558,6 @@ def load_yaml(
     except yaml.YAMLError as error:
         raise InputError([Problem(file, f"YAML error: {' '.join(str(error).split())}")]) from None
     except RecursionError:  # the pure-Python parser on absurd nesting, before our depth check sees it
-        raise InputError([Problem(file, f"nested more than {max_depth} levels deep")]) from None
-    if not builder.done or builder.empty:
-        raise empty
-    return builder.doc
+        raise InputError([Problem(file, f"nested more than {limits[0]} levels deep")]) from None
+    finally:
+        loader.dispose()

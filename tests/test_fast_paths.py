@@ -1,5 +1,7 @@
 """The shortcuts of a quick start give exactly what the slow paths give.
 
+* YAML: a proposal read without positions has the values PyYAML reads, and the positions found
+  later are those of PyYAML's own nodes;
 * validation: the generated validator never accepts what jsonschema refuses, and is current;
 * snippets: the Python translation of each snippet renders what Jinja renders;
 * the pack cache: a cached pack is the pack, and any change to its files is seen.
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
+import yaml
 
 from advisor import packcache, rules, snippets, validation
 from advisor.facts import derive_facts
@@ -25,9 +28,61 @@ from advisor.meeting import meeting_from_mapping
 from advisor.resources import default_rules_dir
 from advisor.schema import validate as jsonschema_validate
 from advisor.text import render_snippet as jinja_render
-from advisor.yamlsafe import Document
+from advisor.yamlsafe import Document, load_yaml
 from bench.proposals import proposals
 from conftest import EXAMPLES, ROOT
+
+# ------------------------------------------------------------------------------------------ YAML
+
+
+def _node_positions(node: Any, path: tuple = ()) -> tuple:
+    """(values, keys): PyYAML's own record of where each value and key starts, by path."""
+    values = {path: (node.start_mark.line + 1, node.start_mark.column + 1)}
+    keys = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, child in node.value:
+            keys[path + (key.value,)] = (key.start_mark.line + 1, key.start_mark.column + 1)
+            more_values, more_keys = _node_positions(child, path + (key.value,))
+            values.update(more_values)
+            keys.update(more_keys)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            more_values, more_keys = _node_positions(child, path + (index,))
+            values.update(more_values)
+            keys.update(more_keys)
+    return values, keys
+
+
+def _yaml_texts() -> List[str]:
+    texts = [path.read_text() for path in sorted(EXAMPLES.glob("*.yaml"))]
+    for number, data in enumerate(proposals(150, seed=31)):
+        style = (None, True, False)[number % 3]  # PyYAML's mixed, flow and block styles
+        texts.append(yaml.safe_dump(data, default_flow_style=style, sort_keys=number % 2 == 0))
+        texts.append(json.dumps(data, indent=number % 3 or None))
+    return texts
+
+
+def test_a_proposal_read_quickly_has_pyyamls_values_and_later_its_positions() -> None:
+    for text in _yaml_texts() * 2:  # twice: the second time, short plain values come from the cache
+        document = load_yaml(text, "p.yaml")
+        assert document.data == yaml.load(text, Loader=yaml.CSafeLoader)
+        values, keys = _node_positions(yaml.compose(text, Loader=yaml.CSafeLoader))
+        assert document.positions == values
+        assert document.key_positions == keys
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a: 1e3\nb: '1e3'\nc: 1e3\n", {"a": 1000.0, "b": "1e3", "c": 1000.0}),
+    ("a: 2026-01-05\nb: 2026-01-05\n", {"a": "2026-01-05", "b": "2026-01-05"}),
+    ("a: <<\nb: [<<]\nbase: &b {c: 1}\nd:\n  <<: *b\n  e: <<\n", {
+        "a": "<<", "b": ["<<"], "base": {"c": 1}, "d": {"c": 1, "e": "<<"}}),
+    ("a: yes\nb: 'yes'\nc: yes\nd: ~\ne: null\nf: 0x10\ng: 0x10\n", {
+        "a": True, "b": "yes", "c": True, "d": None, "e": None, "f": 16, "g": 16}),
+])
+def test_a_plain_value_means_the_same_every_time_it_is_read(text: str, expected: Dict[str, Any]) -> None:
+    for _ in range(3):
+        assert load_yaml(text, "p.yaml").data == expected
+
 
 # ------------------------------------------------------------------------------------ validation
 
