@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .config import Config, apply_config, load_config, settings_from_arguments
-from .decision import BASE_NECESSITY, DEFAULT_THRESHOLD, Decision, decide
+from .decision import BASE_NECESSITY, DEFAULT_THRESHOLD, Decision, decide, weigh
 from .engine import Engine
 from .errors import ConfigError, Problem
 from .facts import derive_facts
@@ -96,6 +96,12 @@ class Advisor:
 
             decision = replace(decision, load=load.to_dict())
         return decision
+
+    def weigh(self, meeting: Meeting) -> Tuple[str, int, int]:
+        """The verdict, score and raw total `check` would reach, without writing its reasons:
+        what a search through changed proposals needs, in a third of the time."""
+        fired_ids = self.engine.fired(derive_facts(meeting, self.hourly_cost))
+        return weigh([rule for rule in self.pack.rules if rule.id in fired_ids], self.threshold, self.base)
 
     def check_many(self, proposals: Iterable[Proposal], *, what_if: bool = False) -> Iterator[Decision]:
         """Decisions one by one, as each proposal is checked."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
 from .rules import Rule, RulePack
 from .snippets import render_snippet  # compiled snippets when the pack has them, else Jinja
@@ -115,8 +115,7 @@ def decide(
     fired_rules = [rule for rule in pack.rules if rule.id in fired_ids]
     context = {**facts, "title": title}
     fired = tuple(_fire(rule, context) for rule in fired_rules)
-    score = max(0, min(100, base + sum(f.necessity for f in fired)))
-    verdict = "hold" if score >= threshold else "skip"
+    verdict, score, _ = weigh(fired_rules, threshold, base)
     format_scores = {name: sum(f.formats.get(name, 0) for f in fired) for name in FORMATS}
     best = max(FORMATS, key=lambda name: (format_scores[name], -FORMATS.index(name)))
     suggestions = tuple(dict.fromkeys(f.suggestion for f in fired if f.suggestion))
@@ -138,6 +137,15 @@ def decide(
         base=base,
         facts=dict(facts),
     )
+
+
+def weigh(fired_rules: Iterable[Rule], threshold: int = DEFAULT_THRESHOLD,
+          base: int = BASE_NECESSITY) -> Tuple[str, int, int]:
+    """The verdict, the score (kept within 0..100) and the raw total the fired rules add up to:
+    the part of a decision that needs none of its reasons."""
+    raw = base + sum(rule.necessity for rule in fired_rules)
+    score = max(0, min(100, raw))
+    return ("hold" if score >= threshold else "skip"), score, raw
 
 
 def _fire(rule: Rule, context: Mapping[str, Any]) -> FiredRule:

@@ -285,7 +285,7 @@ class _Judge:
         if meeting not in self.seen:
             if len(self.seen) >= self.budget:
                 raise _OutOfChecks()
-            self.seen[meeting] = _verdict(self.advisor.check(meeting))
+            self.seen[meeting] = self.advisor.weigh(meeting)
         return self.seen[meeting]
 
 

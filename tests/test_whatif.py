@@ -24,6 +24,21 @@ def test_what_if_is_computed_only_when_asked(advisor):
     assert asked.to_dict()["what_if"][0]["verdict"] == "hold"
 
 
+def test_weighing_without_reasons_reaches_the_verdict_and_score_of_a_check():
+    from advisor.meeting import meeting_from_mapping
+    from bench.proposals import proposals
+
+    advisor = Advisor(threshold=45)  # not the default: the threshold must be the Advisor's own
+    verdicts = set()
+    for data in proposals(300, seed=5):
+        meeting = meeting_from_mapping(data)
+        decision = advisor.check(meeting)
+        raw = decision.base + sum(f.necessity for f in decision.fired)
+        assert advisor.weigh(meeting) == (decision.verdict, decision.score, raw)
+        verdicts.add(decision.verdict)
+    assert verdicts == {"hold", "skip"}
+
+
 def test_a_skip_is_flipped_to_hold_by_an_agenda_and_the_engine_confirms_it(advisor):
     meeting = read_meeting(EXAMPLES / "shortfall-huddle.yaml")
     decision = advisor.check(meeting, what_if=True)
