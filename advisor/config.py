@@ -313,6 +313,8 @@ def apply_config(pack: RulePack, config: Config) -> RulePack:
                 f"rule '{rule_id}' is disabled ({config.disable[rule_id]}): overriding it has no effect"))
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or 0)))
+    if not config.disable and not config.overrides:
+        return pack  # the same pack, and its digest already known
     kept = []
     for rule in pack.rules:
         if rule.id in config.disable:

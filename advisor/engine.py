@@ -23,14 +23,12 @@ How a fact is decided, and the hazards of design.md this avoids:
   packed into rulesets whose alpha nodes can never overflow it (see `alpha_cost`);
 * a rule with `$or` is queued once per true branch: ids are de-duplicated;
 * single facts only: the batch calls lose results and have crashed the process;
-* rulesets cannot be unloaded, so each is named by a digest of its definition and created
-  once per process, then reused;
+* rulesets cannot be unloaded, so each definition is created once per process, then reused;
 * no timer threads, and one lock serialises every call into the engine: its C layer is not
   re-entrant and never releases the GIL, so threads lose nothing by waiting.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -188,7 +186,7 @@ class _Ruleset:
         self.head = json.dumps({"sid": self.sid, "id": _FACT_ID, **TAG}, separators=(",", ":"))[:-1]
 
 
-_registry: Dict[str, _Ruleset] = {}
+_registry: Dict[str, _Ruleset] = {}  # definition (JSON) -> its ruleset, created once per process
 _lock = threading.Lock()  # every call into the engine, and the registry
 
 
@@ -203,11 +201,11 @@ if hasattr(os, "register_at_fork"):
 
 def _ruleset(definition: Dict[str, Any]) -> _Ruleset:
     text = json.dumps(definition, sort_keys=True)
-    name = "advisor-" + hashlib.sha256(text.encode()).hexdigest()[:20]
     with _lock:
-        if name not in _registry:
-            _registry[name] = _Ruleset(name, _engine_module().create_ruleset(name, text))
-        return _registry[name]
+        if text not in _registry:
+            name = f"advisor-{len(_registry) + 1}"
+            _registry[text] = _Ruleset(name, _engine_module().create_ruleset(name, text))
+        return _registry[text]
 
 
 def _encoder() -> Callable[[Any], str]:

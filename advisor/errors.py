@@ -1,7 +1,6 @@
 """One error family: every refusal knows where it happened and formats itself as one line."""
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
@@ -50,6 +49,8 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
     """'; did you mean 'x'?' when a close choice exists, else ''."""
     if not isinstance(word, str):
         return ""
+    import difflib  # only a refusal needs it
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 

@@ -4,20 +4,21 @@ Loading a pack (reading its YAML with positions, checking every rule, compiling 
 parsing each snippet with Jinja) takes about 70 ms; checking one proposal takes a few. So
 what `rules.load_packs` returns is stored, with each snippet already translated to Python
 (`advisor.snippets`), and the next run starts from it without reading rule YAML or
-importing Jinja. The key digests everything the result depends on: the rule files' names
-and bytes, the folders' paths, the advisor source files (their names, sizes and times),
-advisor's and Python's versions. The cache is only a shortcut: when it is missing, stale,
-unreadable, unwritable or not private to the user, the pack is loaded as without it.
+importing Jinja. A cached pack is used only if everything it depends on is as it was: the
+rule files' names and bytes, the folders' paths, the advisor source files (their names, sizes
+and times), advisor's and Python's versions. All of that is stored with it and compared byte
+for byte; its checksum only names the file. The cache is only a shortcut: when it is missing,
+stale, unreadable, unwritable or not private to the user, the pack is loaded as without it.
 
     ADVISOR_CACHE_DIR=/some/dir   # where to keep it (default: the platform's user cache dir)
     ADVISOR_CACHE_DIR=            # (empty) never cache
 """
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
+import zlib
 from dataclasses import fields
 from pathlib import Path
 from types import CodeType
@@ -27,7 +28,7 @@ from . import __version__
 from .rules import Rule, RulePack, load_packs
 from .snippets import compile_renderers, python_expressions, register
 
-FORMAT = 2  # of a cache file; bump when its layout changes
+FORMAT = 3  # of a cache file; bump when its layout changes
 MAX_FILES = 64  # compiled packs kept; the oldest go first
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -35,18 +36,17 @@ _PACKAGE = Path(__file__).resolve().parent
 def load_packs_cached(folders: Sequence[Union[str, "os.PathLike[str]"]]) -> RulePack:
     """What `rules.load_packs(folders)` returns, from the cache when it holds it."""
     directory = cache_dir()
-    key = None
+    sources = b""
     if directory is not None:
-        key = cache_key(folders)
-        pack = _read(directory / f"{key}.marshal")
+        sources = pack_sources(folders)
+        pack = _read(directory / _file_name(sources), sources)
         if pack is not None:
             return pack
-    loaded = load_packs(folders)
-    pack = loaded
+    pack = load_packs(folders)
     renderers = compile_renderers(python_expressions(_snippets(pack)))
     register(renderers)
-    if directory is not None and key is not None:
-        _write(directory, f"{key}.marshal", pack, renderers)
+    if directory is not None:
+        _write(directory, _file_name(sources), pack, renderers, sources)
     return pack
 
 
@@ -68,20 +68,26 @@ def cache_dir() -> Optional[Path]:
     return root / "packs"
 
 
-def cache_key(folders: Sequence[Union[str, "os.PathLike[str]"]]) -> str:
-    digest = hashlib.sha256(f"{FORMAT} {__version__} {sys.version} {sys.implementation.cache_tag}".encode())
+def pack_sources(folders: Sequence[Union[str, "os.PathLike[str]"]]) -> bytes:
+    """Everything a compiled pack depends on, as bytes: equal bytes, the same pack."""
+    parts = [f"{FORMAT} {__version__} {sys.version} {sys.implementation.cache_tag}".encode()]
     with os.scandir(_PACKAGE) as entries:  # the code that reads and compiles rules
         modules = sorted((entry.name, entry.stat()) for entry in entries if entry.name.endswith(".py"))
-    for name, stat in modules:
-        digest.update(f"\0{name} {stat.st_size} {stat.st_mtime_ns}".encode())
+    parts += [f"{name} {stat.st_size} {stat.st_mtime_ns}".encode() for name, stat in modules]
     for folder in folders:
         path = os.path.realpath(folder)
-        digest.update(f"\0folder {path}".encode())
+        parts.append(f"folder {path}".encode())
         for file in _rule_files(path):
-            digest.update(f"\0{os.path.relpath(file, path)}\0".encode())
+            parts.append(f"{os.path.relpath(file, path)} {os.path.getsize(file)}".encode())
             with open(file, "rb") as stream:
-                digest.update(stream.read())
-    return digest.hexdigest()
+                parts.append(stream.read())
+    return b"\0".join(parts)
+
+
+def _file_name(sources: bytes) -> str:
+    # A checksum, not a cryptographic digest: the sources stored in the file decide, and
+    # hashlib would load OpenSSL, a tenth of a one-proposal run.
+    return f"{zlib.crc32(sources):08x}-{zlib.adler32(sources):08x}.marshal"
 
 
 def _rule_files(path: str) -> Iterator[str]:
@@ -108,24 +114,28 @@ def _private(directory: Path) -> bool:
     return stat.st_uid == os.getuid() and not stat.st_mode & 0o022
 
 
-def _read(path: Path) -> Optional[RulePack]:
+def _read(path: Path, sources: bytes) -> Optional[RulePack]:
     try:
         if not _private(path.parent):
             return None
         record = marshal.loads(path.read_bytes())
-        if not (isinstance(record, dict) and record.get("format") == FORMAT):
+        if not (isinstance(record, dict) and record.get("format") == FORMAT and record.get("sources") == sources
+                and isinstance(record.get("digest"), str)):
             return None
         rules = tuple(Rule(**values) for values in record["rules"])
         pack = RulePack(rules=rules, **record["pack"])
+        vars(pack)["digest"] = record["digest"]  # as computed when the pack was stored (a cached_property)
         register(record["renderers"])
         return pack
     except (OSError, ValueError, EOFError, TypeError, KeyError, SyntaxError):
         return None  # absent, damaged, or written by other code: load the pack instead
 
 
-def _write(directory: Path, name: str, pack: RulePack, renderers: CodeType) -> None:
+def _write(directory: Path, name: str, pack: RulePack, renderers: CodeType, sources: bytes) -> None:
     record: Dict[str, Any] = {
         "format": FORMAT,
+        "sources": sources,
+        "digest": pack.digest,
         "pack": {f.name: getattr(pack, f.name) for f in fields(pack) if f.name != "rules"},
         "rules": [{f.name: getattr(rule, f.name) for f in fields(rule)} for rule in pack.rules],
         "renderers": renderers,

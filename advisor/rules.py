@@ -12,9 +12,8 @@
 """
 from __future__ import annotations
 
-import hashlib
-from functools import cached_property
 import json
+from functools import cached_property
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +72,8 @@ class RulePack:
 
     @cached_property  # read for every decision; the pack never changes
     def digest(self) -> str:
+        import hashlib  # here, not above: a cached pack comes with its digest, and OpenSSL takes 2 ms to load
+
         payload = [(r.id, r.condition, r.necessity, dict(r.formats), r.alternative, r.suggestion, r.because,
                     r.translations) for r in self.rules]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

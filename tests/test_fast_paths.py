@@ -317,6 +317,21 @@ def test_a_damaged_or_shared_cache_is_not_used(tmp_path: Path, monkeypatch) -> N
         assert calls == [1, 1]  # others may write there: neither read nor written
 
 
+def test_a_cache_file_is_used_only_for_the_sources_it_was_made_from(tmp_path: Path, monkeypatch) -> None:
+    import marshal
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(cache))
+    pack = _copy_pack(tmp_path)
+    packcache.load_packs_cached([pack])
+    stored, = (cache / "packs").glob("*.marshal")
+    record = marshal.loads(stored.read_bytes())
+    record["sources"] = record["sources"].replace(b"necessity: -15", b"necessity: -14", 1)  # as if names clashed
+    record["rules"][0]["necessity"] += 50
+    stored.write_bytes(marshal.dumps(record))
+    _same(packcache.load_packs_cached([pack]), rules.load_packs([pack]))
+
+
 def test_an_empty_cache_setting_turns_the_cache_off(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("ADVISOR_CACHE_DIR", "")
     assert packcache.cache_dir() is None
