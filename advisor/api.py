@@ -86,15 +86,11 @@ class Advisor:
             base=self.base,
         )
         if what_if:
-            from dataclasses import replace
-
             from .whatif import explore
 
-            decision = replace(decision, what_if=explore(self, meeting, decision))
+            decision = decision._replace(what_if=explore(self, meeting, decision))
         if load is not None:
-            from dataclasses import replace
-
-            decision = replace(decision, load=load.to_dict())
+            decision = decision._replace(load=load.to_dict())
         return decision
 
     def weigh(self, meeting: Meeting) -> Tuple[str, int, int]:

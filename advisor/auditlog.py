@@ -14,15 +14,13 @@ first ends a torn tail with a newline: one torn record never spoils the next one
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
 import threading
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from .errors import ConfigError, Problem
 
@@ -47,21 +45,21 @@ RECORD_FIELDS = ("time", "proposal", "rules_version", "verdict", "score", "forma
 def proposal_digest(meeting: "Meeting") -> str:
     """A digest of the proposal's validated content: the same for YAML or JSON, CLI or server,
     whatever the spacing, key order or file name (the canonical JSON of the typed proposal)."""
-    text = json.dumps(meeting, default=_fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(_content(meeting), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _fields(value: Any) -> Dict[str, Any]:
-    """A dataclass as the JSON encoder's hook sees it (cheaper than dataclasses.asdict's deep
-    copies), without `source`, the file name, which is not content."""
-    return {name: getattr(value, name) for name in _field_names(type(value))}
-
-
-@lru_cache(maxsize=None)
-def _field_names(kind: type) -> Tuple[str, ...]:
-    if not dataclasses.is_dataclass(kind):
-        raise TypeError(f"{kind.__name__} is not part of a proposal")
-    return tuple(f.name for f in dataclasses.fields(kind) if f.name != "source")
+def _content(value: Any) -> Any:
+    """The typed proposal as plain JSON data: each record a mapping of its fields, without
+    `source`, the file name, which is not content; the start time in ISO 8601."""
+    if isinstance(value, tuple):
+        names = getattr(value, "_fields", None)
+        if names is not None:
+            return {name: _content(item) for name, item in zip(names, value) if name != "source"}
+        return [_content(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 def rules_version(advisor: "Advisor") -> str:

@@ -212,9 +212,9 @@ class MeetingLoad:
 
     def apply_to(self, meeting: Any) -> Any:
         """The meeting with its recent_load figures replaced by these."""
-        recent = dataclasses.replace(meeting.recent_load, window_days=self.window_days,
+        recent = meeting.recent_load._replace(window_days=self.window_days,
                                      meeting_hours=round(self.meeting_hours, 4), meetings=round(self.meetings, 4))
-        return dataclasses.replace(meeting, recent_load=recent)
+        return meeting._replace(recent_load=recent)
 
     def to_dict(self) -> Dict[str, Any]:
         return {

@@ -12,7 +12,6 @@ the master holds none.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import pickle
@@ -147,7 +146,7 @@ def validate_in_child(settings: ServeSettings, timeout: float = VALIDATION_TIMEO
             advisor = build_advisor(settings)
             report: Dict[str, Any] = {"advisor": pickle.dumps(advisor), **_served(advisor)}
         except AdvisorError as error:
-            report = {"problems": [dataclasses.asdict(p) for p in error.problems]}
+            report = {"problems": [p._asdict() for p in error.problems]}
         except BaseException as error:  # a bug: the master must not die of it
             report = {"problems": [{"file": "advisor", "message": f"internal error ({type(error).__name__}: {error})"}]}
         with os.fdopen(write_end, "wb") as pipe:

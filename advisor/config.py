@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .errors import ConfigError, InputError, Problem, describe, did_you_mean
 from .facts import FACTS
+from .records import EMPTY
 from .rules import TEMPLATE_NAMES, Rule, RulePack
 from .schema import explain_error, problems_against  # the sentences proposals use
 from .text import TemplateProblem, check_template
@@ -76,8 +77,7 @@ CONFIG_SCHEMA: Dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
     """Where a setting was written, so that a later check can point at it."""
 
     file: str
@@ -92,14 +92,13 @@ class Mark:
         return f"{self.file}:{self.line}" if self.line is not None else self.file
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(NamedTuple):
     """New effects for one rule; None (or a missing format) keeps the rule's own."""
 
     rule: str
     mark: Mark
     necessity: Optional[int] = None
-    formats: Mapping[str, int] = field(default_factory=dict)
+    formats: Mapping[str, int] = EMPTY
     alternative: Optional[str] = None
     suggestion: Optional[str] = None
 
@@ -121,18 +120,17 @@ class Override:
         return {key: value for key, value in values.items() if value is not None}
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """Settings for an Advisor. Unset values (None) leave the library's defaults."""
 
     files: Tuple[str, ...] = ()  # the files read, the extended one first
     default_pack: bool = True
     threshold: Optional[int] = None
     currency: Optional[str] = None
-    hourly_cost: Mapping[str, float] = field(default_factory=dict)
+    hourly_cost: Mapping[str, float] = EMPTY
     packs: Tuple[Path, ...] = ()
-    disable: Mapping[str, Mark] = field(default_factory=dict)  # rule id -> where
-    overrides: Mapping[str, Override] = field(default_factory=dict)
+    disable: Mapping[str, Mark] = EMPTY  # rule id -> where
+    overrides: Mapping[str, Override] = EMPTY
 
     @property
     def file(self) -> Optional[str]:
@@ -330,8 +328,7 @@ def _overridden(rule: Rule, override: Override) -> Rule:
     if override.suggestion:  # the rule's translations are of the suggestion it replaces
         translations = {language: {k: v for k, v in texts.items() if k != "suggestion"}
                         for language, texts in rule.translations.items()}
-    return replace(
-        rule,
+    return rule._replace(
         necessity=rule.necessity if override.necessity is None else override.necessity,
         formats={name: formats[name] for name in FORMATS if formats.get(name)},
         alternative=override.alternative or rule.alternative,

@@ -1,9 +1,12 @@
-"""The decision: a value holding everything the JSON and the templates show, computed once."""
+"""The decision: a value holding everything the JSON and the templates show, computed once.
+
+Immutable records (typing.NamedTuple), like the proposal's: `_replace` makes a changed copy.
+"""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple
 
+from .records import EMPTY
 from .rules import Rule, RulePack
 from .snippets import render_snippet  # compiled snippets when the pack has them, else Jinja
 from .vocabulary import ALTERNATIVES, DEFAULT_ALTERNATIVE, FORMATS
@@ -15,8 +18,9 @@ BASE_NECESSITY = 40  # a meeting starts below the default threshold: it must ear
 DEFAULT_THRESHOLD = 50
 
 
-@dataclass(frozen=True)
-class FiredRule:
+class FiredRule(NamedTuple):
+    """A rule that fired, with its effects and its reason written for this proposal."""
+
     rule: str
     necessity: int
     formats: Mapping[str, int]
@@ -25,15 +29,16 @@ class FiredRule:
     alternative: Optional[str] = None
     suggestion: Optional[str] = None
     # The rule's own `because`/`suggestion` in other languages, rendered only when asked for.
-    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    translations: Mapping[str, Mapping[str, str]] = EMPTY
 
     def to_dict(self) -> Dict[str, Any]:
         return {"rule": self.rule, "necessity": self.necessity, "formats": dict(self.formats),
                 "reason": self.reason, "source": self.source}
 
 
-@dataclass(frozen=True)
-class Cost:
+class Cost(NamedTuple):
+    """What the meeting costs once, and over a year of its occurrences."""
+
     attendee_hours: float
     amount: float
     currency: str
@@ -41,11 +46,12 @@ class Cost:
     yearly_amount: float
 
     def to_dict(self) -> Dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
+    """Hold or skip, in which format, and why."""
+
     meeting: str
     source: str
     verdict: str
@@ -60,7 +66,7 @@ class Decision:
     pack: str
     version: str
     base: int = BASE_NECESSITY
-    facts: Mapping[str, Any] = field(default_factory=dict)
+    facts: Mapping[str, Any] = EMPTY
     what_if: Optional["WhatIf"] = None  # computed on request: Advisor.check(..., what_if=True)
     load: Optional[Mapping[str, Any]] = None  # the recent load computed from calendars, when given
 

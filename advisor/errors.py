@@ -1,12 +1,10 @@
 """One error family: every refusal knows where it happened and formats itself as one line."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, NamedTuple, Optional, Sequence
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with one file: `file:line:col: path: message`."""
 
     file: str

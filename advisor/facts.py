@@ -5,15 +5,15 @@ comparing it with a value of another type, is refused when its pack loads.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple
 
 from .meeting import Meeting
 from .vocabulary import DEFAULT_HOURLY_COST, OCCURRENCES_PER_YEAR, PURPOSES, RECURRENCES, ROLES
 
 
-@dataclass(frozen=True)
-class FactSpec:
+class FactSpec(NamedTuple):
+    """One fact rules may name: its type, its meaning, and the words it may hold."""
+
     name: str
     kind: str  # "int", "number", "bool", "word" (one of `words`), "words" (a list of them)
     description: str

@@ -137,7 +137,7 @@ def _write(directory: Path, name: str, pack: RulePack, renderers: CodeType, sour
         "sources": sources,
         "digest": pack.digest,
         "pack": {f.name: getattr(pack, f.name) for f in fields(pack) if f.name != "rules"},
-        "rules": [{f.name: getattr(rule, f.name) for f in fields(rule)} for rule in pack.rules],
+        "rules": [rule._asdict() for rule in pack.rules],
         "renderers": renderers,
     }
     try:

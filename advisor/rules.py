@@ -13,16 +13,17 @@
 from __future__ import annotations
 
 import json
-from functools import cached_property
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .conditions import compile_condition, facts_used, parse
 from .engine import ALPHA_BUDGET, alpha_cost
 from .errors import InputError, Problem, RuleError, describe, did_you_mean
 from .facts import FACTS
+from .records import EMPTY
 from .text import TemplateProblem, check_template, render_snippet
 from .vocabulary import ALTERNATIVES, FORMATS
 from .yamlsafe import Document, load_yaml, read_file
@@ -38,8 +39,9 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 TEMPLATE_NAMES = ("title",)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
+    """One checked rule: its condition compiled for the engine, its effects and its texts."""
+
     id: str
     description: str
     when: Any  # as written, for display
@@ -47,7 +49,7 @@ class Rule:
     because: str
     source: str
     necessity: int = 0
-    formats: Mapping[str, int] = field(default_factory=dict)
+    formats: Mapping[str, int] = EMPTY
     alternative: Optional[str] = None
     suggestion: Optional[str] = None
     pack: str = "default"
@@ -56,7 +58,7 @@ class Rule:
     facts: Tuple[str, ...] = ()
     column: int = 0
     replaces: bool = False  # takes the place of an earlier pack's rule with this id
-    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # language -> field -> text
+    translations: Mapping[str, Mapping[str, str]] = EMPTY  # language -> field -> text
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ the smallest steps that still hold.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from .meeting import Meeting, RecentLoad
 
@@ -36,8 +35,7 @@ COMBINED_CANDIDATES = 12
 LOAD_FACTS = ("load_hours", "load_meetings")
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One change to one field of the proposal: `kind` from `before` to `after`."""
 
     kind: str  # agenda, duration, attendees, recurrence, decision, load, topic
@@ -48,8 +46,7 @@ class Step:
         return {"kind": self.kind, "from": self.before, "to": self.after}
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """Steps taken together, and the verdict and score the engine gave the changed proposal."""
 
     steps: Tuple[Step, ...]
@@ -61,8 +58,7 @@ class Change:
                 "verdict": self.verdict, "score": self.score}
 
 
-@dataclass(frozen=True)
-class WhatIf:
+class WhatIf(NamedTuple):
     """The changes that flip a decision, and what finding them took."""
 
     changes: Tuple[Change, ...]
@@ -99,7 +95,7 @@ class AgendaLever(Lever):
         return [[Step(self.kind, items, 0)]] if items else [[Step(self.kind, 0, len(PLACEHOLDER_AGENDA))]]
 
     def apply(self, meeting: Meeting, step: Step) -> Meeting:
-        return replace(meeting, agenda=PLACEHOLDER_AGENDA if step.after else ())
+        return meeting._replace(agenda=PLACEHOLDER_AGENDA if step.after else ())
 
 
 class DurationLever(Lever):
@@ -112,7 +108,7 @@ class DurationLever(Lever):
         return [shorter, longer]
 
     def apply(self, meeting: Meeting, step: Step) -> Meeting:
-        return replace(meeting, duration_minutes=step.after)
+        return meeting._replace(duration_minutes=step.after)
 
 
 class AttendeesLever(Lever):
@@ -139,7 +135,7 @@ class AttendeesLever(Lever):
             counts[largest] += change
         elif change < 0:
             counts = _shrink(counts, -change)
-        return replace(meeting, audience=tuple(replace(g, count=counts[i]) if i in counts else g
+        return meeting._replace(audience=tuple(g._replace(count=counts[i]) if i in counts else g
                                                for i, g in enumerate(groups)))
 
 
@@ -153,7 +149,7 @@ class RecurrenceLever(Lever):
         return [rarer, oftener]
 
     def apply(self, meeting: Meeting, step: Step) -> Meeting:
-        return replace(meeting, recurrence=step.after)
+        return meeting._replace(recurrence=step.after)
 
 
 class DecisionLever(Lever):
@@ -163,7 +159,7 @@ class DecisionLever(Lever):
         return [[Step(self.kind, meeting.decision_required, not meeting.decision_required)]]
 
     def apply(self, meeting: Meeting, step: Step) -> Meeting:
-        return replace(meeting, decision_required=step.after)
+        return meeting._replace(decision_required=step.after)
 
 
 class LoadLever(Lever):
@@ -188,7 +184,7 @@ class LoadLever(Lever):
         meetings = None if load.meetings is None else load.meetings * 7 / load.window_days
         if meetings is not None and step.before:
             meetings = round(meetings * step.after / step.before, 1)
-        return replace(meeting, recent_load=RecentLoad(7, step.after, meetings, load.same_topic_days_ago))
+        return meeting._replace(recent_load=RecentLoad(7, step.after, meetings, load.same_topic_days_ago))
 
 
 class TopicLever(Lever):
@@ -205,7 +201,7 @@ class TopicLever(Lever):
         return [later, sooner]
 
     def apply(self, meeting: Meeting, step: Step) -> Meeting:
-        return replace(meeting, recent_load=replace(meeting.recent_load, same_topic_days_ago=step.after))
+        return meeting._replace(recent_load=meeting.recent_load._replace(same_topic_days_ago=step.after))
 
 
 LEVERS: Tuple[Lever, ...] = (AgendaLever(), DurationLever(), AttendeesLever(), RecurrenceLever(),

@@ -42,6 +42,13 @@ def test_the_proposal_digest_is_of_its_content_not_its_spelling():
     assert digest != proposal_digest(meeting_from_mapping({**same, "duration_minutes": 31}))
 
 
+def test_the_start_time_is_part_of_the_proposal_digest():
+    same = {"audience": [{"role": "sales_rep"}], "duration_minutes": 30, "purposes": "coaching", "title": "T"}
+    digests = {proposal_digest(meeting_from_mapping({**same, **start}))
+               for start in ({}, {"start": "2026-03-02T10:00+01:00"}, {"start": "2026-03-02T11:00+01:00"})}
+    assert len(digests) == 3
+
+
 def test_the_rules_version_follows_rules_and_settings(tmp_path):
     assert rules_version(Advisor()) == rules_version(Advisor())
     assert rules_version(Advisor()) != rules_version(Advisor(threshold=60))

@@ -15,7 +15,6 @@ import os
 import random
 import subprocess
 import sys
-from dataclasses import fields
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -269,8 +268,7 @@ def _copy_pack(tmp_path: Path) -> Path:
 
 
 def _same(one: rules.RulePack, other: rules.RulePack) -> None:
-    assert [{f.name: getattr(r, f.name) for f in fields(r)} for r in one.rules] == \
-           [{f.name: getattr(r, f.name) for f in fields(r)} for r in other.rules]
+    assert [r._asdict() for r in one.rules] == [r._asdict() for r in other.rules]
     assert (one.name, one.digest) == (other.name, other.digest)
 
 

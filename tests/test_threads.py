@@ -1,11 +1,16 @@
 """One Advisor serves many threads: the same decisions as one by one, and nothing left behind."""
 from __future__ import annotations
 
+import pickle
 import threading
 from typing import Any, Dict, Iterator, List
 
+import pytest
+
 from advisor.api import Advisor
+from advisor.records import EMPTY
 from bench.proposals import proposals
+from conftest import EXAMPLES
 
 THREADS = 8
 
@@ -72,3 +77,11 @@ def test_check_many_streams_decisions_as_proposals_arrive(advisor: Advisor) -> N
     rest = list(decisions)
     assert taken == [0, 1, 2, 3, 4]
     assert [d.to_dict() for d in [first] + rest] == [advisor.check(p).to_dict() for p in proposals(5, seed=23)]
+
+
+def test_an_advisor_with_default_settings_is_sent_to_another_process_whole(advisor: Advisor) -> None:
+    copy = pickle.loads(pickle.dumps(advisor))
+    assert copy.config == advisor.config and copy.config.overrides is EMPTY
+    assert copy.check(EXAMPLES / "pipeline-review.yaml") == advisor.check(EXAMPLES / "pipeline-review.yaml")
+    with pytest.raises(TypeError):
+        EMPTY["x"] = 1  # type: ignore[index]

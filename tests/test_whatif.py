@@ -1,8 +1,6 @@
 """What would change the answer: every change found is re-checked here through the same Advisor."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -142,8 +140,8 @@ def test_changes_are_worded_with_plural_forms(step, lang, text):
 
 def test_a_recent_meeting_on_the_topic_can_be_waited_out(advisor):
     meeting = read_meeting(EXAMPLES / "shortfall-huddle.yaml")
-    meeting = replace(meeting, agenda=("Where we are",), duration_minutes=45,
-                      recent_load=replace(meeting.recent_load, meeting_hours=16, same_topic_days_ago=2))
+    meeting = meeting._replace(agenda=("Where we are",), duration_minutes=45,
+                               recent_load=meeting.recent_load._replace(meeting_hours=16, same_topic_days_ago=2))
     decision = advisor.check(meeting, what_if=True)
     assert decision.verdict == "skip"
     topic = [c for c in decision.what_if.changes if c.steps[0].kind == "topic"]
