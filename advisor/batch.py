@@ -25,6 +25,13 @@ PROPOSAL_SUFFIXES = (".yaml", ".yml")
 MIN_FILES_PER_JOB = 100
 
 
+def available_cores() -> int:
+    """The CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def proposal_files(names: Sequence[str]) -> List[str]:
     """The names given, each folder replaced by the proposal files below it, in sorted order,
     hidden files and folders left out. A folder without any stays, to be reported in its place."""
@@ -116,14 +123,20 @@ def results(task: Task, names: Sequence[str], jobs: int = 1) -> Iterator[Result]
         return
     import multiprocessing
     import sys
+    from concurrent.futures import ProcessPoolExecutor
 
     # On Linux, fork shares the compiled rules and snippets with the workers; elsewhere (where
     # fork is unsafe or missing) the Advisor is sent to them, and rebuilds its engine there.
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     workers = min(jobs, len(names) // MIN_FILES_PER_JOB)
     chunk = max(1, min(64, len(names) // (workers * 8)))
-    with multiprocessing.get_context(method).Pool(workers, initializer=_start_worker, initargs=(task,)) as pool:
-        yield from pool.imap(_check_in_worker, names, chunksize=chunk)
+    # An executor, not multiprocessing.Pool: a worker that dies (killed, out of memory) ends the
+    # batch with BrokenProcessPool instead of leaving it waiting for ever.
+    executor = ProcessPoolExecutor(workers, multiprocessing.get_context(method), _start_worker, (task,))
+    try:
+        yield from executor.map(_check_in_worker, names, chunksize=chunk)
+    finally:  # stopped early (Ctrl-C, a failed write): the files not started are not checked
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 _worker_task: Optional[Task] = None
@@ -134,7 +147,11 @@ def _start_worker(task: Task) -> None:
 
     global _worker_task
     _worker_task = task
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the batch
+    # A terminated worker dies there and then: the parent's handler (unwind, remove temporary
+    # files) is not for workers, which write nothing, and multiprocessing.Pool, which stops its
+    # workers with SIGTERM, was left waiting for ever for one that unwound instead.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _check_in_worker(name: str) -> Result:

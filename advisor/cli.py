@@ -40,7 +40,7 @@ Exit codes: 0 every proposal should be held, 1 at least one should be skipped,
 Example:
   advisor check meeting.yaml && book-the-room
   advisor check --format json examples/*.yaml
-  advisor check --format jsonl --summary --jobs 2 proposals/ > decisions.jsonl
+  advisor check --format jsonl --summary proposals/ > decisions.jsonl
 """
 
 
@@ -81,8 +81,9 @@ def main(debug: bool) -> None:
                    "decision, written as soon as it is made).")
 @click.option("--summary", is_flag=True,
               help="At the end, on standard error: how many hold, skip and failed, and what the skips save.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Check in this many processes; pays from a few hundred files on.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Check in this many processes.  [default: one per CPU core, for a batch large enough "
+                   "to gain from it (from 200 files on)]")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
               help="Add a rule pack (folder or file); a rule replaces an earlier pack's rule of the same id "
                    "only if it says 'replaces: true'. Repeatable.")
@@ -120,7 +121,7 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
           explain: bool = False, lang: str = "en", color: str = "auto", template: Optional[str] = None,
           what_if: Optional[bool] = None, calendar_paths: Sequence[str] = (), purposes: Sequence[str] = (),
           decision_required: Optional[bool] = None, roles_file: Optional[str] = None, summary: bool = False,
-          jobs: int = 1) -> int:
+          jobs: Optional[int] = None) -> int:
     if explain and fmt in ("html", "jsonl"):
         raise click.UsageError("--explain works with --format text, markdown or json")
     if template is not None and fmt == "jsonl":
@@ -129,7 +130,7 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
         from functools import partial
 
         from .api import Advisor
-        from .batch import Tally, Task, proposal_files, results
+        from .batch import Tally, Task, available_cores, proposal_files, results
         from .config import find_config
 
         try:
@@ -151,7 +152,7 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
     written: List[str] = []  # JSON lines bound for --output
     tally = Tally()
     with _progress(len(names), streaming=lines and output is None) as advance:
-        for result in results(task, names, jobs):
+        for result in results(task, names, jobs or available_cores()):
             advance()
             if not result.problems and log is not None:
                 try:  # recorded before it is shown: no decision goes unlogged

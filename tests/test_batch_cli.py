@@ -10,6 +10,7 @@ from typing import Any, Dict, List
 
 import pytest
 
+from advisor.errors import InputError, Problem
 from advisor.text import money, num
 from bench.proposals import proposals, write_proposals
 from conftest import EXAMPLES, ROOT, proposal, write_yaml
@@ -116,9 +117,9 @@ def test_json_lines_refuse_what_only_a_document_can_have(cli, option: List[str],
 def test_several_processes_give_the_same_output(cli, tmp_path: Path) -> None:
     write_proposals(tmp_path / "batch", 260, seed=9)
     write_yaml(tmp_path / "batch" / "team-0" / "bad.yaml", proposal(audience=[]))
-    one = cli("check", "-f", "jsonl", "--summary", FAST, str(tmp_path / "batch"))
+    one = cli("check", "-f", "jsonl", "--summary", FAST, "--jobs", "1", str(tmp_path / "batch"))
     two = cli("check", "-f", "jsonl", "--summary", FAST, "--jobs", "2", str(tmp_path / "batch"))
-    assert one == two
+    assert one == two == cli("check", "-f", "jsonl", "--summary", FAST, str(tmp_path / "batch"))  # the default
     assert one[0] == 2 and len(one[1].splitlines()) == 260
     document = cli("check", "-f", "json", FAST, "--jobs", "2", str(tmp_path / "batch"))
     assert json.loads(document[1]) == jsonl(one[1])
@@ -156,3 +157,38 @@ def test_a_progress_bar_on_a_terminal_for_a_large_batch(tmp_path: Path) -> None:
 def test_generated_proposals_are_all_valid(advisor) -> None:
     for data in proposals(300, seed=4):
         advisor.check(data)  # raises on an invalid one
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux")
+def test_workers_do_not_inherit_the_commands_sigterm_handler() -> None:
+    # The pool stops its workers with SIGTERM and waits for them: a worker that unwound instead
+    # of dying could wait forever for a queue lock, and the batch never ended (1 run in 5 or so).
+    script = (
+        "import multiprocessing, signal, sys\n"
+        "from advisor import batch\n"
+        "signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))  # as `advisor` installs it\n"
+        "with multiprocessing.get_context('fork').Pool(1, batch._start_worker, (None,)) as pool:\n"
+        "    print(pool.apply(signal.getsignal, (signal.SIGTERM,)) == signal.SIG_DFL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr
+
+
+def _die(name: str) -> Any:
+    if name == "p150.yaml":
+        os._exit(3)  # as a worker killed by the system would, without a word
+    raise InputError([Problem(name, "not a proposal")])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux")
+def test_a_worker_that_dies_ends_the_batch_with_an_error_not_a_wait() -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from advisor.batch import Task, results
+
+    names = [f"p{number}.yaml" for number in range(300)]
+    seen = []
+    with pytest.raises(BrokenProcessPool):
+        for result in results(Task(None, _die), names, jobs=2):  # type: ignore[arg-type]
+            seen.append(result.name)
+    assert seen == names[:len(seen)] and len(seen) < 150  # in order, and none after the lost ones
