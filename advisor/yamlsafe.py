@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 import re
 from pathlib import Path as FilePath
 from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple, Union
@@ -43,7 +44,7 @@ MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 20_000
 MAX_ALIASES = 200
-_FIRST_READ = 64 * 1024
+_FIRST_READ = 16 * 1024  # bytes, when a stream does not say how many it holds
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
@@ -425,17 +426,21 @@ def read_file(path: Union[str, "FilePath"], max_bytes: int = MAX_BYTES, name: Op
     name = str(path) if name is None else name
     try:
         with open(path, "rb") as stream:
-            return read_stream(stream, name, max_bytes)
+            size = os.fstat(stream.fileno()).st_size  # 0 for a pipe or a device: unknown
+            return read_stream(stream, name, max_bytes, size or _FIRST_READ)
     except OSError as error:
         raise InputError([Problem(name, f"cannot read the file: {error.strerror or error}")]) from None
 
 
-def read_stream(stream: BinaryIO, file: str, max_bytes: int = MAX_BYTES) -> bytes:
-    """At most `max_bytes` from a binary stream (standard input), or InputError."""
-    # A first small read: asking for the whole limit at once allocates all of it, which cost a
-    # small proposal more than parsing it.
-    raw = stream.read(min(_FIRST_READ, max_bytes + 1))
-    if len(raw) == _FIRST_READ:  # buffered reads come back short only at the end
+def read_stream(stream: BinaryIO, file: str, max_bytes: int = MAX_BYTES, expected: int = _FIRST_READ) -> bytes:
+    """At most `max_bytes` from a binary stream (standard input), or InputError.
+
+    `expected` bytes (and one more, to see the end) are asked for first: asking for the whole
+    limit at once allocates all of it, which cost a small proposal more than parsing it.
+    """
+    first = min(expected, max_bytes) + 1
+    raw = stream.read(first)
+    if len(raw) == first:  # buffered reads come back short only at the end
         raw += stream.read(max_bytes + 1 - len(raw))
     if len(raw) > max_bytes:
         raise _too_large(file, max_bytes)
