@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 
 PROPOSAL_SUFFIXES = (".yaml", ".yml")
 # Fewer files than this per worker, and starting workers costs what they save: measured on two
-# cores, two processes take as long as one for 200 files, a tenth less for 400, a quarter less
+# cores, two processes take 8% longer than one for 200 files, 6% less for 400, a quarter less
 # for 1,000 and two fifths less for 10,000 (bench/run.py).
-MIN_FILES_PER_JOB = 100
+MIN_FILES_PER_JOB = 150
 
 
 def available_cores() -> int:

@@ -83,7 +83,7 @@ def main(debug: bool) -> None:
               help="At the end, on standard error: how many hold, skip and failed, and what the skips save.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Check in this many processes.  [default: one per CPU core, for a batch large enough "
-                   "to gain from it (from 200 files on)]")
+                   "to gain from it (from 300 files on)]")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
               help="Add a rule pack (folder or file); a rule replaces an earlier pack's rule of the same id "
                    "only if it says 'replaces: true'. Repeatable.")

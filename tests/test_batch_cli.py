@@ -115,12 +115,12 @@ def test_json_lines_refuse_what_only_a_document_can_have(cli, option: List[str],
 
 
 def test_several_processes_give_the_same_output(cli, tmp_path: Path) -> None:
-    write_proposals(tmp_path / "batch", 260, seed=9)
+    write_proposals(tmp_path / "batch", 320, seed=9)  # enough for two processes
     write_yaml(tmp_path / "batch" / "team-0" / "bad.yaml", proposal(audience=[]))
     one = cli("check", "-f", "jsonl", "--summary", FAST, "--jobs", "1", str(tmp_path / "batch"))
     two = cli("check", "-f", "jsonl", "--summary", FAST, "--jobs", "2", str(tmp_path / "batch"))
     assert one == two == cli("check", "-f", "jsonl", "--summary", FAST, str(tmp_path / "batch"))  # the default
-    assert one[0] == 2 and len(one[1].splitlines()) == 260
+    assert one[0] == 2 and len(one[1].splitlines()) == 320
     document = cli("check", "-f", "json", FAST, "--jobs", "2", str(tmp_path / "batch"))
     assert json.loads(document[1]) == jsonl(one[1])
 
