@@ -16,7 +16,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 import yaml
@@ -298,12 +298,18 @@ def test_a_changed_rule_file_is_loaded_again(tmp_path: Path, monkeypatch) -> Non
     _same(after, rules.load_packs([pack]))
 
 
-def test_a_damaged_or_shared_cache_is_not_used(tmp_path: Path, monkeypatch) -> None:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(cache))
+def _cached_once(tmp_path: Path, monkeypatch) -> Tuple[Path, Path]:
+    """A copy of the default pack, loaded once into an empty cache: the pack and its cache file."""
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
     pack = _copy_pack(tmp_path)
     packcache.load_packs_cached([pack])
-    stored, = (cache / "packs").glob("*.marshal")
+    stored, = (tmp_path / "cache" / "packs").glob("*.marshal")
+    return pack, stored
+
+
+def test_a_damaged_or_shared_cache_is_not_used(tmp_path: Path, monkeypatch) -> None:
+    cache = tmp_path / "cache"
+    pack, stored = _cached_once(tmp_path, monkeypatch)
     stored.write_bytes(b"\x00 not a pack")
     _same(packcache.load_packs_cached([pack]), rules.load_packs([pack]))
     if hasattr(os, "getuid"):
@@ -318,11 +324,7 @@ def test_a_damaged_or_shared_cache_is_not_used(tmp_path: Path, monkeypatch) -> N
 def test_a_cache_file_is_used_only_for_the_sources_it_was_made_from(tmp_path: Path, monkeypatch) -> None:
     import marshal
 
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(cache))
-    pack = _copy_pack(tmp_path)
-    packcache.load_packs_cached([pack])
-    stored, = (cache / "packs").glob("*.marshal")
+    pack, stored = _cached_once(tmp_path, monkeypatch)
     record = marshal.loads(stored.read_bytes())
     record["sources"] = record["sources"].replace(b"necessity: -15", b"necessity: -14", 1)  # as if names clashed
     record["rules"][0]["necessity"] += 50
