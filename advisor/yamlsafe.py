@@ -9,6 +9,11 @@ Python values from them itself so that it can
 * refuse duplicate keys, which PyYAML silently overwrites;
 * record the line and column of each value, so that errors point at it.
 
+Two readings share these rules. Plain data (no anchor, alias, tag or merge key; no mistake) is
+read by a quick loop that records no position (`_read_plain`): faster than PyYAML's own C
+loader. Anything else is read by the careful one (`_Builder`), which also runs, on the same
+text, the first time a position is asked for: only a problem needs one.
+
 Scalars follow YAML 1.1 as PyYAML reads them, with two changes towards YAML 1.2 (and JSON):
 `1e3` is a number, and dates stay text (no field of ours is a date, and a date object
 would only make a confusing error).
@@ -191,19 +196,105 @@ _PLAIN_CACHE_SIZE = 4096
 _PLAIN_CACHE_LENGTH = 40
 
 
-class _Builder:
-    """Plain values from the parser's events, within the limits.
+def _plain_value(text: str) -> Any:
+    """The value of a plain scalar (neither quoted nor tagged), or _MERGE for `<<`.
 
-    With `record`, also the position of every value and key; otherwise only the failures say
-    where they are (a document's positions are found again if a problem needs them).
+    Raises what PyYAML's constructors raise for text their type refuses.
     """
+    value = _PLAIN_VALUES.get(text, _MISSING)
+    if value is not _MISSING:
+        return value
+    tag = _resolver.resolve(ScalarNode, text, (True, False))
+    if tag == _MERGE_TAG:
+        return _MERGE
+    if tag in _AS_TEXT:
+        value = text
+    elif tag in (_STR_TAG, _FLOAT_TAG) and _EXPONENT_FLOAT.match(text):
+        value = float(text)  # YAML 1.2 and JSON: 1e3 is a number
+    else:
+        value = SafeConstructor.yaml_constructors[tag](_constructor, ScalarNode(tag, text))
+    if len(text) <= _PLAIN_CACHE_LENGTH and len(_PLAIN_VALUES) < _PLAIN_CACHE_SIZE:
+        _PLAIN_VALUES[text] = value
+    return value
+
+
+class _NotPlain(Exception):
+    """The text needs the careful reading: an anchor, alias, tag, merge key, odd or repeated key,
+    a limit reached, a syntax error, or a document that is not a mapping or a list."""
+
+
+def _read_plain(text: str, max_depth: int, max_nodes: int) -> Any:
+    """The values of a document of plain data, quickly: no positions, and _NotPlain at the first
+    thing that only `_Builder` handles (it then reads the text again, and reports any problem)."""
+    loader = _Loader(text)
+    get_event = loader.get_event
+    containers: List[Any] = []
+    keys: List[Any] = []  # each open mapping's key waiting for its value (_NO_KEY: none yet)
+    root: Any = _MISSING
+    nodes = documents = 0
+    try:
+        while True:
+            event = get_event()
+            kind = event.__class__
+            if kind is yaml.ScalarEvent:
+                if event.anchor is not None or event.tag is not None:
+                    raise _NotPlain()
+                value = _plain_value(event.value) if event.implicit[0] else event.value
+                if value is _MERGE:
+                    raise _NotPlain()
+                nodes += 1
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.anchor is not None or event.tag not in (None, "!") or len(containers) >= max_depth:
+                    raise _NotPlain()
+                containers.append({} if kind is yaml.MappingStartEvent else [])
+                keys.append(_NO_KEY)
+                nodes += 1
+                continue
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                value = containers.pop()
+                keys.pop()
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _NotPlain()
+                continue
+            elif kind is yaml.StreamEndEvent:
+                if not isinstance(root, (dict, list)):
+                    raise _NotPlain()  # empty, or a lone scalar: said by the careful reading
+                return root
+            elif kind is yaml.StreamStartEvent or kind is yaml.DocumentEndEvent:
+                continue
+            else:  # an alias
+                raise _NotPlain()
+            if nodes > max_nodes:
+                raise _NotPlain()
+            if not containers:
+                root = value
+            elif containers[-1].__class__ is list:
+                containers[-1].append(value)
+            elif keys[-1] is _NO_KEY:
+                if value.__class__ is not str or value in containers[-1]:
+                    raise _NotPlain()
+                keys[-1] = value
+            else:
+                containers[-1][keys[-1]] = value
+                keys[-1] = _NO_KEY
+    except (yaml.YAMLError, ConstructorError, ValueError, OverflowError):
+        raise _NotPlain() from None
+    finally:
+        loader.dispose()
+
+
+class _Builder:
+    """Plain values from the parser's events, within the limits, and where each was written:
+    the careful reading, of any document (anchors, merges, tags refused, every mistake)."""
 
     def __init__(self, file: str, max_depth: int, max_nodes: int, max_aliases: int,
-                 columns: _Columns = _NO_SHIFT, record: bool = True):
+                 columns: _Columns = _NO_SHIFT):
         self.file = file
         self.data: Any = None
-        self.positions: Optional[Dict[Path, Position]] = {} if record else None
-        self.key_positions: Optional[Dict[Path, Position]] = {} if record else None
+        self.positions: Dict[Path, Position] = {}
+        self.key_positions: Dict[Path, Position] = {}
         self.max_depth = max_depth
         self.max_nodes = max_nodes
         self.max_aliases = max_aliases
@@ -268,30 +359,15 @@ class _Builder:
 
     def _scalar(self, event: Any) -> Any:
         tag = event.tag
-        if tag is None:
-            if not event.implicit[0]:  # quoted: text
-                return event.value
-            text = event.value
-            value = _PLAIN_VALUES.get(text, _MISSING)
-            if value is not _MISSING:
-                return value
-            value = self._typed(tag, event)
-            if value is not _MERGE and len(text) <= _PLAIN_CACHE_LENGTH and len(_PLAIN_VALUES) < _PLAIN_CACHE_SIZE:
-                _PLAIN_VALUES[text] = value
-            return value
-        return self._typed(tag, event)
-
-    def _typed(self, tag: Optional[str], event: Any) -> Any:
-        if tag == "!":  # the non-specific tag of a quoted scalar: text
-            tag = _STR_TAG
-        elif tag is None:
-            tag = _resolver.resolve(ScalarNode, event.value, event.implicit)
-            if tag in _AS_TEXT:
-                tag = _STR_TAG
-            elif tag == _STR_TAG and event.implicit[0] and _EXPONENT_FLOAT.match(event.value):
-                tag = _FLOAT_TAG  # YAML 1.2 and JSON: 1e3 is a number
-            elif tag == _MERGE_TAG:
-                return _MERGE  # a key only where a mapping expects one (see _place)
+        if tag is None and event.implicit[0]:  # plain
+            try:
+                return _plain_value(event.value)  # _MERGE for `<<`: a key only where one is expected
+            except (ConstructorError, ValueError, OverflowError) as error:
+                kind = _resolver.resolve(ScalarNode, event.value, (True, False)).rsplit(":", 1)[-1]
+                raise self.fail(f"cannot read the value {event.value!r} as {kind}: {error}",
+                                event.start_mark) from None
+        if tag is None or tag == "!":  # quoted, or the non-specific tag: text
+            return event.value
         if tag not in _SCALAR_TAGS:
             raise self._refuse_tag(tag, event.start_mark)
         if tag == _FLOAT_TAG and _EXPONENT_FLOAT.match(event.value):
@@ -308,8 +384,7 @@ class _Builder:
         stack = self.stack
         if not stack:
             self.data = "<<" if value is _MERGE else value
-            if self.positions is not None:
-                self.positions[()] = self.position(mark)
+            self.positions[()] = self.position(mark)
             self.done = True
             return
         top = stack[-1]
@@ -318,8 +393,7 @@ class _Builder:
         if container.__class__ is list:
             if value is _MERGE:
                 value = "<<"
-            if self.positions is not None:
-                self.positions[top.path + (len(container),)] = self.position(mark)
+            self.positions[top.path + (len(container),)] = self.position(mark)
             container.append(value)
             return
         if top.pending_key is _NO_KEY:
@@ -337,10 +411,9 @@ class _Builder:
             top.merge_mark = mark
         container[key] = value
         top.pending_key = _NO_KEY
-        if self.positions is not None:
-            path = top.path + (key,)
-            self.positions[path] = self.position(mark)
-            self.key_positions[path] = self.position(top.key_mark)  # type: ignore[index]
+        path = top.path + (key,)
+        self.positions[path] = self.position(mark)
+        self.key_positions[path] = self.position(top.key_mark)
 
     def _check_key(self, key: Any, top: _Container, mark: Any) -> None:
         if isinstance(key, (dict, list)):
@@ -351,7 +424,7 @@ class _Builder:
             self._duplicate(key, top, mark)
 
     def _duplicate(self, key: Any, top: _Container, mark: Any) -> None:
-        first = self.key_positions.get(top.path + (key,)) if self.key_positions is not None else None
+        first = self.key_positions.get(top.path + (key,))
         where = f" (first at line {first[0]})" if first else ""
         raise self.fail(f"duplicate key '{key}'{where}", mark, top.path + ("<<" if key is _MERGE else key,))
 
@@ -370,8 +443,7 @@ class _Builder:
         self._count(1, event.start_mark)
         container = _Container(value, self._child_path(), event.anchor, event.start_mark)
         self.stack.append(container)
-        if self.positions is not None:
-            self.positions.setdefault(container.path, self.position(event.start_mark))
+        self.positions.setdefault(container.path, self.position(event.start_mark))
 
     def _close(self, event: Any) -> None:
         container = self.stack.pop()
@@ -387,9 +459,8 @@ class _Builder:
         """`<<: *base` (or a list of them): the keys of the merged mappings, the mapping's own first."""
         path = container.path
         merged = mapping.pop(_MERGE)
-        if self.positions is not None:
-            self.positions.pop(path + (_MERGE,), None)
-            self.key_positions.pop(path + (_MERGE,), None)  # type: ignore[union-attr]
+        self.positions.pop(path + (_MERGE,), None)
+        self.key_positions.pop(path + (_MERGE,), None)
         sources = merged if isinstance(merged, list) else [merged]
         result: Dict[Any, Any] = {}
         for source in sources:
@@ -527,22 +598,23 @@ def load_yaml(
                                         "(write it as an escape inside double quotes)", line, col)])
     limits = (max_depth, max_nodes, max_aliases)
     try:
-        builder = _build(text, file, limits, columns, record=False)
-    except InputError:  # read again, recording positions, for the whole story of the problem
-        builder = _build(text, file, limits, columns, record=True)
-    if not builder.done or builder.empty:
-        raise empty
+        data = _read_plain(text, max_depth, max_nodes)
+    except _NotPlain:
+        builder = _build(text, file, limits, columns)
+        if not builder.done or builder.empty:
+            raise empty from None
+        return Document(builder.data, file, builder.positions, builder.key_positions)
 
     def locate() -> Tuple[Dict[Path, Position], Dict[Path, Position]]:
-        again = _build(text, file, limits, columns, record=True)
-        return again.positions, again.key_positions  # type: ignore[return-value]
+        again = _build(text, file, limits, columns)  # the same text, so the same values
+        return again.positions, again.key_positions
 
-    return Document(builder.data, file, builder.positions, builder.key_positions, locate=locate)
+    return Document(data, file, locate=locate)
 
 
-def _build(text: str, file: str, limits: Tuple[int, int, int], columns: _Columns, record: bool) -> _Builder:
-    """Parse the text and build its one document's values, or raise InputError."""
-    builder = _Builder(file, *limits, columns=columns, record=record)
+def _build(text: str, file: str, limits: Tuple[int, int, int], columns: _Columns) -> _Builder:
+    """Parse the text and build its one document's values with their positions, or raise InputError."""
+    builder = _Builder(file, *limits, columns=columns)
     loader = _Loader(text)
     documents = 0
     try:

@@ -105,7 +105,7 @@ def _alternate(commands: Dict[str, Sequence[str]], env: Dict[str, str], runs: in
 
 def cold_start(env: Dict[str, str], runs: int) -> List[Row]:
     print("cold start ...", file=sys.stderr)
-    check = [sys.executable, "-m", "advisor", "check", str(ONE_FILE.relative_to(ROOT)), "--format", "json"]
+    check = _advisor() + ["check", str(ONE_FILE.relative_to(ROOT)), "--format", "json"]
     times = _alternate({"floor": [sys.executable, "-c", FLOOR_IMPORTS], "default": check,
                         "no-what-if": check + ["--no-what-if"]}, env, runs)
     floor = statistics.median(times["floor"])
@@ -118,6 +118,12 @@ def cold_start(env: Dict[str, str], runs: int) -> List[Row]:
                      f"{floor * 1e3:.1f} ms (min {min(times['floor']) * 1e3:.1f})",
                      _paired(times[name], times["floor"]), target))
     return rows
+
+
+def _advisor() -> List[str]:
+    """The `advisor` command installed with this Python, else `python -m advisor`."""
+    script = Path(sys.executable).with_name("advisor.exe" if os.name == "nt" else "advisor")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "advisor"]
 
 
 def _paired(values: List[float], baseline: List[float]) -> str:
@@ -227,7 +233,7 @@ def batch(env: Dict[str, str], files: Path, count: int, runs: int) -> List[Row]:
              "    for name in names:\n"
              "        with open(os.path.join(root, name), 'rb') as f: yaml.load(f, Loader=yaml.CSafeLoader)\n",
              str(files)]
-    check = [sys.executable, "-m", "advisor", "check", str(files)]  # what-if is off for a batch
+    check = _advisor() + ["check", str(files)]  # what-if is off for a batch
     commands = {"floor": floor, "jsonl": check + ["--format", "jsonl"], "jsonl-1": check + ["--format", "jsonl",
                                                                                          "--jobs", "1"],
                 "json": check + ["--format", "json"]}

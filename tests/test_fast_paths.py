@@ -70,6 +70,20 @@ def test_a_proposal_read_quickly_has_pyyamls_values_and_later_its_positions() ->
         assert document.key_positions == keys
 
 
+def test_plain_data_is_read_once_and_read_again_only_for_its_positions(monkeypatch) -> None:
+    from advisor import yamlsafe
+
+    careful = []
+    real_build = yamlsafe._build
+    monkeypatch.setattr(yamlsafe, "_build", lambda *args: careful.append(1) or real_build(*args))
+    document = load_yaml((EXAMPLES / "pipeline-review.yaml").read_bytes(), "p.yaml")
+    assert document.data["title"] == "Weekly pipeline review" and careful == []
+    assert document.where(("audience", 0, "role")) is not None and careful == [1]
+    with_anchor = load_yaml("base: &b {role: sales_rep}\naudience: [*b]\n", "a.yaml")
+    assert with_anchor.data["audience"] == [{"role": "sales_rep"}] and careful == [1, 1]
+    assert with_anchor.where(("audience", 0)) == (2, 12) and careful == [1, 1]  # already known
+
+
 @pytest.mark.parametrize("text, expected", [
     ("a: 1e3\nb: '1e3'\nc: 1e3\n", {"a": 1000.0, "b": "1e3", "c": 1000.0}),
     ("a: 2026-01-05\nb: 2026-01-05\n", {"a": "2026-01-05", "b": "2026-01-05"}),
