@@ -122,7 +122,10 @@ def decide(
     context = {**facts, "title": title}
     fired = tuple(_fire(rule, context) for rule in fired_rules)
     verdict, score, _ = weigh(fired_rules, threshold, base)
-    format_scores = {name: sum(f.formats.get(name, 0) for f in fired) for name in FORMATS}
+    format_scores = dict.fromkeys(FORMATS, 0)
+    for rule in fired_rules:
+        for name, points in rule.formats.items():  # names are FORMATS' own: checked when the pack loads
+            format_scores[name] += points
     best = max(FORMATS, key=lambda name: (format_scores[name], -FORMATS.index(name)))
     suggestions = tuple(dict.fromkeys(f.suggestion for f in fired if f.suggestion))
     return Decision(
@@ -158,7 +161,7 @@ def _fire(rule: Rule, context: Mapping[str, Any]) -> FiredRule:
     return FiredRule(
         rule=rule.id,
         necessity=rule.necessity,
-        formats=dict(rule.formats),
+        formats=rule.formats,  # read-only, as the rule's are
         reason=_render(rule, "because", rule.because, context),
         source=rule.source,
         alternative=rule.alternative,
