@@ -189,7 +189,7 @@ def _compile_test(field: str, spec: FactSpec, operator: str, operand: Any, negat
         return {f"${'neq' if operator == 'ne' else operator}": {field: operand}}
     # list operators; lists of facts are never empty (purposes and audience are required)
     words = [operand] if operator == "contains" else operand
-    any_of = _either([{"$i": w} for w in words])
+    any_of = _item_test(_either([{"$i": w} for w in words]))
     none_of = _both([{"$neq": {"$i": w}} for w in words])
     if operator in ("contains", "contains_any"):
         return {"$iall": {field: none_of}} if negate else {"$iany": {field: any_of}}
@@ -198,6 +198,22 @@ def _compile_test(field: str, spec: FactSpec, operator: str, operand: Any, negat
     # contains_all: every word present
     parts = [_compile_test(field, spec, "contains", w, negate) for w in words]
     return _either(parts) if negate else _both(parts)
+
+
+# A test every item passes: list facts hold vocabulary words, never empty text.
+_ANY_ITEM = {"$neq": {"$i": ""}}
+
+
+def _item_test(test: Dict[str, Any]) -> Dict[str, Any]:
+    """`test` as the inner test of an $iany or $iall, for durable_rules 2.0.28.
+
+    When it builds one, the engine reads the type of the node the inner test ends in; an $or
+    ends in a joining node whose type it never sets, so whatever the memory held decided, and
+    now and then the whole ruleset was refused (error 102, seen with `subset_of` and
+    `contains_any`). Ending the test in a real comparison that every item passes makes it
+    read a set value, and changes no answer.
+    """
+    return {"$and": [test, _ANY_ITEM]} if "$or" in test else test
 
 
 def _either(parts: List[Dict[str, Any]]) -> Dict[str, Any]:

@@ -22,6 +22,9 @@ How a fact is decided, and the hazards of design.md this avoids:
   past it an assert fails half done (error 303) and the process later crashes. Rules are
   packed into rulesets whose alpha nodes can never overflow it (see `alpha_cost`);
 * a rule with `$or` is queued once per true branch: ids are de-duplicated;
+* an `$iany`/`$iall` whose test is an `$or` makes the engine read memory it never set while
+  it creates the ruleset, which then fails now and then (error 102, found under valgrind):
+  `conditions._item_test` ends such tests in a comparison every item passes;
 * single facts only: the batch calls lose results and have crashed the process;
 * rulesets cannot be unloaded, so each definition is created once per process, then reused;
 * no timer threads, and one lock serialises every call into the engine: its C layer is not

@@ -99,3 +99,32 @@ def test_bad_conditions_are_refused_with_a_reason(condition, message):
     problems = []
     parse(condition, (), lambda path, text, key=False: problems.append(text))
     assert problems == [message]
+
+
+def _item_tests(condition: Any) -> list:
+    """The inner test of every $iany and $iall in a compiled condition."""
+    found = []
+    if isinstance(condition, dict):
+        for key, value in condition.items():
+            if key in ("$iany", "$iall"):
+                (inner,) = value.values()
+                found.append(inner)
+            found += _item_tests(value)
+    elif isinstance(condition, list):
+        for item in condition:
+            found += _item_tests(item)
+    return found
+
+
+@pytest.mark.parametrize("operator", ["contains_any", "subset_of", "contains_all"])
+@pytest.mark.parametrize("negate", [False, True])
+def test_no_item_test_ends_in_an_or_which_durable_rules_reads_unset(operator: str, negate: bool) -> None:
+    # durable_rules 2.0.28 reads the type of the node an $iany/$iall test ends in; an $or ends in
+    # a joining node it never sets, so a ruleset was refused or not by what memory happened to hold.
+    when = {"purposes": {operator: ["coaching", "strategy", "training"]}}
+    inner = _item_tests(compiled({"not": when} if negate else when))
+    assert inner and all("$or" not in test for test in inner)
+    rng = random.Random(11)
+    for _ in range(300):
+        condition = compiled(random_when(rng, ["attendees"], {"purposes": PURPOSES}, branch=0.4))
+        assert all("$or" not in test for test in _item_tests(condition))
