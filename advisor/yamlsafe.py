@@ -279,8 +279,8 @@ def _read_plain(text: str, max_depth: int, max_nodes: int) -> Any:
             else:
                 containers[-1][keys[-1]] = value
                 keys[-1] = _NO_KEY
-    except (yaml.YAMLError, ConstructorError, ValueError, OverflowError):
-        raise _NotPlain() from None
+    except (yaml.YAMLError, ConstructorError, ValueError, OverflowError, RecursionError):
+        raise _NotPlain() from None  # RecursionError: the pure-Python parser, on absurd nesting
     finally:
         loader.dispose()
 

@@ -84,6 +84,18 @@ def test_plain_data_is_read_once_and_read_again_only_for_its_positions(monkeypat
     assert with_anchor.where(("audience", 0)) == (2, 12) and careful == [1, 1]  # already known
 
 
+def test_without_libyaml_the_same_values_and_the_same_refusals(monkeypatch) -> None:
+    from advisor import yamlsafe
+    from advisor.errors import InputError
+
+    text = (EXAMPLES / "pipeline-review.yaml").read_text()
+    expected = load_yaml(text, "p.yaml").data
+    monkeypatch.setattr(yamlsafe, "_Loader", yaml.SafeLoader)  # PyYAML built without its C parser
+    assert load_yaml(text, "p.yaml").data == expected
+    with pytest.raises(InputError, match="nested more than 32 levels deep"):
+        load_yaml("a: " + "[" * 5000 + "]" * 5000, "deep.yaml")
+
+
 @pytest.mark.parametrize("text, expected", [
     ("a: 1e3\nb: '1e3'\nc: 1e3\n", {"a": 1000.0, "b": "1e3", "c": 1000.0}),
     ("a: 2026-01-05\nb: 2026-01-05\n", {"a": "2026-01-05", "b": "2026-01-05"}),
