@@ -69,6 +69,7 @@ class Decision(NamedTuple):
     facts: Mapping[str, Any] = EMPTY
     what_if: Optional["WhatIf"] = None  # computed on request: Advisor.check(..., what_if=True)
     load: Optional[Mapping[str, Any]] = None  # the recent load computed from calendars, when given
+    load_limits: Mapping[str, Tuple[float, ...]] = EMPTY  # the pack's thresholds for the load (not in JSON)
 
     @property
     def hold(self) -> bool:
@@ -145,6 +146,7 @@ def decide(
         version=pack.version,
         base=base,
         facts=dict(facts),
+        load_limits=pack.load_limits,
     )
 
 

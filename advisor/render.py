@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from .decision import Decision, FiredRule
 from .errors import ConfigError, Problem
@@ -228,7 +228,7 @@ def _load_line(decision: Decision, lang: str) -> str:
     catalogue = translations(lang)
     _, ngettext = catalogue.gettext, catalogue.ngettext
     hours, meetings = decision.facts.get("load_hours"), decision.facts.get("load_meetings")
-    limits: Mapping[str, Tuple[float, ...]] = decision.what_if.load_limits if decision.what_if else {}
+    limits = decision.load_limits
     parts = []
     if hours is not None:
         measure = ngettext("%(hours)s hour a week in meetings per person", "%(hours)s hours a week in meetings per person",

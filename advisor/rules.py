@@ -37,6 +37,7 @@ TRANSLATABLE_FIELDS = ("because", "suggestion")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 # Names a `because` or `suggestion` template may use besides the facts.
 TEMPLATE_NAMES = ("title",)
+LOAD_FACTS = ("load_hours", "load_meetings")  # the audience's meeting load, shown against the rules' limits
 
 
 class Rule(NamedTuple):
@@ -80,8 +81,31 @@ class RulePack:
                     r.translations) for r in self.rules]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
+    @cached_property
+    def load_limits(self) -> Dict[str, Tuple[float, ...]]:
+        """The numbers the rules compare the load facts with, lowest first."""
+        found: Dict[str, set] = {name: set() for name in LOAD_FACTS}
+        for rule in self.rules:
+            _collect_limits(rule.condition, found)
+        return {name: tuple(sorted(values)) for name, values in found.items()}
+
     def by_id(self) -> Dict[str, Rule]:
         return {rule.id: rule for rule in self.rules}
+
+
+def _collect_limits(condition: Any, found: Dict[str, set]) -> None:
+    if isinstance(condition, list):
+        for child in condition:
+            _collect_limits(child, found)
+    elif isinstance(condition, dict):
+        for key, value in condition.items():
+            if key in ("$lt", "$lte", "$gt", "$gte") and isinstance(value, dict):
+                for field, limit in value.items():
+                    fact = field[2:] if field.startswith("f.") else field  # compiled facts live under f.
+                    if fact in found and isinstance(limit, (int, float)) and not isinstance(limit, bool):
+                        found[fact].add(float(limit))
+            else:
+                _collect_limits(value, found)
 
 
 def pack_name(folder: Union[str, Path]) -> str:

@@ -10,7 +10,7 @@ the smallest steps that still hold.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .meeting import Meeting, RecentLoad
 
@@ -32,7 +32,6 @@ MAX_CHECKS = 1000
 # Candidates per direction of a lever when changes are combined (each one is then made smallest).
 COMBINED_CANDIDATES = 12
 # Facts about the audience's load whose thresholds the reader is shown.
-LOAD_FACTS = ("load_hours", "load_meetings")
 
 
 class Step(NamedTuple):
@@ -63,7 +62,6 @@ class WhatIf(NamedTuple):
 
     changes: Tuple[Change, ...]
     checked: int  # changed proposals the engine decided
-    load_limits: Mapping[str, Tuple[float, ...]]  # the thresholds the rules compare the load with
 
     @property
     def combined(self) -> bool:
@@ -311,7 +309,7 @@ def explore(advisor: "Advisor", meeting: Meeting, decision: "Decision",
                 changes.append(combination)
     except _OutOfChecks:
         pass  # what was found within the budget stands
-    return WhatIf(tuple(changes), len(judge.seen), load_limits(advisor))
+    return WhatIf(tuple(changes), len(judge.seen))
 
 
 def _combine(judge: Callable[[Meeting], Verdict], meeting: Meeting, raw: int,
@@ -363,32 +361,6 @@ def _trim(judge: Callable[[Meeting], Verdict], meeting: Meeting, steps: List[Ste
         smallest = next(s for s in sequence if judge(lever.apply(base, s))[0] == "hold")
         kept[kept.index(step)] = smallest
     return kept
-
-
-def load_limits(advisor: "Advisor") -> Dict[str, Tuple[float, ...]]:
-    """The numbers the pack's conditions compare the load facts with, lowest first."""
-    found: Dict[str, set] = {name: set() for name in LOAD_FACTS}
-    for rule in advisor.pack.rules:
-        _collect_limits(rule.condition, found)
-    return {name: tuple(sorted(values)) for name, values in found.items()}
-
-
-def _collect_limits(condition: Any, found: Dict[str, set]) -> None:
-    if isinstance(condition, list):
-        for child in condition:
-            _collect_limits(child, found)
-    elif isinstance(condition, dict):
-        for key, value in condition.items():
-            if key in ("$lt", "$lte", "$gt", "$gte") and isinstance(value, dict):
-                for field, limit in value.items():
-                    fact = field[2:] if field.startswith("f.") else field  # compiled facts live under f.
-                    if fact in found and isinstance(limit, (int, float)) and not isinstance(limit, bool):
-                        found[fact].add(float(limit))
-            else:
-                _collect_limits(value, found)
-
-
-
 
 
 def describe_change(steps: Sequence[Step], lang: str = "en") -> str:

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from advisor.api import Advisor
 from advisor.meeting import read_meeting
-from advisor.whatif import LEVERS, MAX_CHECKS, Step, _shrink, apply_steps, describe_change, describe_step, explore
+from advisor.whatif import LEVERS, MAX_CHECKS, Step, _shrink, apply_steps, describe_change, describe_step
 
 from conftest import EXAMPLES, expected_examples
 
@@ -96,9 +96,12 @@ def test_changes_follow_the_rules_not_the_code(tmp_path):
 
 
 def test_load_limits_come_from_the_pack(advisor):
-    what_if = explore(advisor, read_meeting(EXAMPLES / "coaching-1on1.yaml"),
-                      advisor.check(EXAMPLES / "coaching-1on1.yaml"))
-    assert what_if.load_limits == {"load_hours": (15.0, 20.0), "load_meetings": (17.0,)}
+    decision = advisor.check(EXAMPLES / "coaching-1on1.yaml")  # what-if off: the limits are the pack's
+    assert decision.load_limits == {"load_hours": (15.0, 20.0), "load_meetings": (17.0,)}
+    assert "load_limits" not in decision.to_dict()  # not part of spec/decision.md
+    shown = advisor.check(EXAMPLES / "shortfall-huddle.yaml").render("text")
+    load_line = next(line for line in shown.splitlines() if line.startswith("Load:"))
+    assert "thresholds of 15 and 20" in load_line
 
 
 def test_the_search_is_bounded(advisor):
