@@ -36,17 +36,17 @@ _PACKAGE = Path(__file__).resolve().parent
 def load_packs_cached(folders: Sequence[Union[str, "os.PathLike[str]"]]) -> RulePack:
     """What `rules.load_packs(folders)` returns, from the cache when it holds it."""
     directory = cache_dir()
-    sources = b""
     if directory is not None:
         sources = pack_sources(folders)
-        pack = _read(directory / _file_name(sources), sources)
+        name = _file_name(sources)
+        pack = _read(directory / name, sources)
         if pack is not None:
             return pack
     pack = load_packs(folders)
     renderers = compile_renderers(python_expressions(_snippets(pack)))
     register(renderers)
     if directory is not None:
-        _write(directory, _file_name(sources), pack, renderers, sources)
+        _write(directory, name, pack, renderers, sources)
     return pack
 
 
