@@ -58,31 +58,31 @@ class Task:
 
     def __init__(self, advisor: "Advisor", read: Callable[[str], "Meeting"], what_if: bool = False,
                  calendars: Optional["Calendars"] = None, json_lines: Optional[str] = None,
-                 keep_decisions: bool = True, log_keys: bool = False):
+                 keep_decisions: bool = True, digests: bool = False):
         self.advisor = advisor
         self.read = read
         self.what_if = what_if
         self.calendars = calendars
         self.json_lines = json_lines  # the language of JSON lines to render, if the output is JSON lines
         self.keep_decisions = keep_decisions  # the whole report is rendered once every proposal is decided
-        self.log_keys = log_keys  # the decision log needs each proposal's digest
+        self.digests = digests  # the decision log needs each proposal's digest
 
 
 class Result:
     """One proposal's outcome; small enough to come back from a worker process."""
 
-    __slots__ = ("name", "problems", "decision", "line", "hold", "cost", "log_keys")
+    __slots__ = ("name", "problems", "decision", "line", "hold", "cost", "digest")
 
     def __init__(self, name: str, problems: Tuple[Problem, ...] = (), decision: Optional["Decision"] = None,
                  line: Optional[str] = None, hold: bool = False, cost: Tuple[float, float, float] = (0.0, 0.0, 0.0),
-                 log_keys: Optional[Tuple[str, str]] = None):
+                 digest: Optional[str] = None):
         self.name = name
         self.problems = problems
         self.decision = decision
         self.line = line
         self.hold = hold
         self.cost = cost  # amount, yearly amount, attendee-hours
-        self.log_keys = log_keys
+        self.digest = digest  # of the proposal, for the decision log
 
     def failed(self, problems: Sequence[Problem]) -> "Result":
         return Result(self.name, tuple(problems))
@@ -105,14 +105,14 @@ def check_one(task: Task, name: str) -> Result:
         from .render import localized_dict
 
         line = json.dumps(localized_dict(decision, task.json_lines), ensure_ascii=False)
-    keys = None
-    if task.log_keys:
-        from .auditlog import proposal_digest, rules_version
+    digest = None
+    if task.digests:
+        from .auditlog import proposal_digest
 
-        keys = (proposal_digest(meeting), rules_version(task.advisor))
+        digest = proposal_digest(meeting)
     cost = decision.cost
-    return Result(name, (), decision if task.keep_decisions or task.log_keys else None, line, decision.hold,
-                  (cost.amount, cost.yearly_amount, cost.attendee_hours), keys)
+    return Result(name, (), decision if task.keep_decisions or task.digests else None, line, decision.hold,
+                  (cost.amount, cost.yearly_amount, cost.attendee_hours), digest)
 
 
 def results(task: Task, names: Sequence[str], jobs: int = 1) -> Iterator[Result]:

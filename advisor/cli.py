@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .auditlog import DecisionLog
     from .calendar import Calendars
     from .decision import Decision
+    from .errors import Problem
     from .invite import InviteOptions
     from .meeting import Meeting
 
@@ -82,8 +83,8 @@ def main(debug: bool) -> None:
 @click.option("--summary", is_flag=True,
               help="At the end, on standard error: how many hold, skip and failed, and what the skips save.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Check in this many processes.  [default: one per CPU core, for a batch large enough "
-                   "to gain from it (from 300 files on)]")
+              help="Check in up to this many processes, one per 150 files at most, and in one under 300 files."
+                   "  [default: the number of CPU cores]")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
               help="Add a rule pack (folder or file); a rule replaces an earlier pack's rule of the same id "
                    "only if it says 'replaces: true'. Repeatable.")
@@ -139,54 +140,59 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
             calendars = _read_calendars(calendar_paths)
             invite = _invite_options(purposes, decision_required, roles_file)
         except AdvisorError as error:
-            _report(error)
+            _report(error.problems)
             return EXIT_ERROR
     names = proposal_files(files)
-    failed = False
     lines = fmt == "jsonl"
     if what_if is None:  # one person reading one decision wants it; a batch would pay it thousands of times
         what_if = len(names) == 1 and not lines
     task = Task(advisor, partial(_read_proposal, invite=invite), what_if, calendars,
-                json_lines=lang if lines else None, keep_decisions=not lines, log_keys=log is not None)
+                json_lines=lang if lines else None, keep_decisions=not lines, digests=log is not None)
     decisions: List["Decision"] = []
     written: List[str] = []  # JSON lines bound for --output
     tally = Tally()
-    with _progress(len(names), streaming=lines and output is None) as advance:
-        for result in results(task, names, jobs or available_cores()):
-            advance()
-            if not result.problems and log is not None:
-                try:  # recorded before it is shown: no decision goes unlogged
-                    log.record(result.decision, *result.log_keys)
-                except AdvisorError as error:
-                    result = result.failed(error.problems)
-            tally.add(result)
-            if result.problems:
-                for problem in result.problems:
-                    click.echo(str(problem), err=True)
-                failed = True
-            elif result.line is None:
-                decisions.append(result.decision)
-            elif output is None:
-                sys.stdout.write(result.line + "\n")
-                sys.stdout.flush()
-            else:
-                written.append(result.line)
+    version = ""  # of the rules and settings: the same for every decision of the run
     if log is not None:
-        log.close()
+        from .auditlog import rules_version
+
+        version = rules_version(advisor)
+    try:
+        with _progress(len(names), streaming=lines and output is None) as advance:
+            for result in results(task, names, jobs or available_cores()):
+                advance()
+                if not result.problems and log is not None:
+                    try:  # recorded before it is shown: no decision goes unlogged
+                        log.record(result.decision, result.digest, version)
+                    except AdvisorError as error:
+                        result = result.failed(error.problems)
+                tally.add(result)
+                if result.problems:
+                    _report(result.problems)
+                elif result.line is None:
+                    decisions.append(result.decision)
+                elif output is None:
+                    sys.stdout.write(result.line + "\n")
+                    sys.stdout.flush()
+                else:
+                    written.append(result.line)
+    finally:
+        if log is not None:
+            log.close()
     if written:
         try:
             write_atomically(Path(output), "\n".join(written) + "\n")
         except AdvisorError as error:
-            _report(error)
+            _report(error.problems)
             return EXIT_ERROR
     if decisions:
         from .render import render_many
 
         colored = _use_color(color, output)
         try:
-            report = render_many(decisions, fmt, lang=lang, color=colored, template=template)
+            report = render_many(decisions, fmt, lang=lang, color=colored, template=template,
+                                 array=len(names) > 1)  # several files named: an array, whatever failed
         except AdvisorError as error:  # a --template that does not compile or fails
-            _report(error)
+            _report(error.problems)
             return EXIT_ERROR
         if explain:
             from .explain import Explainer, render_explained
@@ -196,7 +202,7 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
         _emit(report, output, colored)
     if summary:
         click.echo(tally.line(advisor.currency), err=True)
-    if failed:
+    if tally.errors:
         return EXIT_ERROR
     return EXIT_HOLD if tally.skip == 0 else EXIT_SKIP
 
@@ -250,8 +256,8 @@ def _open_decision_log(path: Optional[str]) -> Optional["DecisionLog"]:
     return DecisionLog(path)
 
 
-def _report(error: AdvisorError) -> None:
-    for problem in error.problems:
+def _report(problems: Sequence["Problem"]) -> None:
+    for problem in problems:
         click.echo(str(problem), err=True)
 
 
@@ -333,7 +339,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         click.echo("advisor: interrupted", err=True)
         return 130
     except AdvisorError as error:
-        _report(error)
+        _report(error.problems)
         return EXIT_ERROR
     except Exception as error:  # a bug: say so in one line, show the traceback only on request
         if "--debug" in args:

@@ -29,10 +29,14 @@ _STYLES: Dict[str, Dict[str, Any]] = {
 }
 
 
-def to_json(decisions: Sequence[Decision], lang: str = DEFAULT_LANGUAGE) -> str:
-    """One object for one decision, an array for several (spec/decision.md); texts in `lang`."""
+def to_json(decisions: Sequence[Decision], lang: str = DEFAULT_LANGUAGE, array: Optional[bool] = None) -> str:
+    """One object for one decision, an array for several (spec/decision.md); texts in `lang`.
+
+    `array` says which, when the count does not: a batch whose other files could not be read.
+    """
     values = [localized_dict(d, lang) for d in decisions]
-    return json.dumps(values[0] if len(values) == 1 else values, indent=2, ensure_ascii=False)
+    as_array = len(values) != 1 if array is None else array
+    return json.dumps(values if as_array else values[0], indent=2, ensure_ascii=False)
 
 
 def localized_dict(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
@@ -54,18 +58,19 @@ def render(decision: Decision, fmt: str = "text", **options: Any) -> str:
 
 
 def render_many(decisions: Sequence[Decision], fmt: str = "text", *, lang: str = DEFAULT_LANGUAGE,
-                color: bool = False, template: Union[str, Path, None] = None) -> str:
+                color: bool = False, template: Union[str, Path, None] = None, array: Optional[bool] = None) -> str:
     """Several decisions in one document of the given format and language.
 
     `color` styles the text format for a terminal; `template` is the path of a Jinja template
     to use instead of the format's own (it gets `decisions`, a list of `view()`s, and `paint`).
+    `array` is for JSON: see `to_json`.
     """
     check_language(lang)
     if fmt == "json":
         if template is not None:
             raise ConfigError([Problem(str(template), "a template cannot shape the JSON output; "
                                                       "choose --format text, markdown or html")])
-        return to_json(decisions, lang) + "\n"
+        return to_json(decisions, lang, array) + "\n"
     if fmt not in _TEMPLATES:
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(OUTPUT_FORMATS)}")
     environment = _environment(fmt == "html", lang)

@@ -91,6 +91,15 @@ def test_summary_counts_and_adds_up_what_the_skips_avoid(cli, tmp_path: Path) ->
     assert code == 2
 
 
+def test_several_files_give_an_array_even_when_only_one_could_be_read(cli, tmp_path: Path) -> None:
+    write_yaml(tmp_path / "bad.yaml", proposal(duration_minutes=0))
+    code, out, err = cli("check", "-f", "json", FAST, str(tmp_path / "bad.yaml"), str(EXAMPLES / "coaching-1on1.yaml"))
+    assert code == 2 and "duration_minutes" in err
+    assert [d["meeting"] for d in json.loads(out)] == ["Call review with Sam"]
+    code, out, _ = cli("check", "-f", "json", FAST, str(EXAMPLES / "coaching-1on1.yaml"))
+    assert code == 0 and json.loads(out)["meeting"] == "Call review with Sam"  # one file, one object
+
+
 def test_summary_of_holds_only(cli) -> None:
     code, _, err = cli("check", "--summary", FAST, str(EXAMPLES / "coaching-1on1.yaml"))
     assert (code, err) == (0, "1 proposal: 1 hold, 0 skip, 0 errors.\n")

@@ -200,7 +200,7 @@ def test_hostile_files_through_a_real_process(tmp_path):
     done = subprocess.run([sys.executable, "-m", "advisor", "check", "-f", "json", *files], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
-    assert json.loads(done.stdout)["verdict"] == "hold"
+    assert [d["verdict"] for d in json.loads(done.stdout)] == ["hold"]  # the one good file, in an array
     lines = done.stderr.splitlines()
     assert [line.split(":", 1)[0] for line in lines] == files[:-1]  # one line per bad file, in order
     assert not (tmp_path / "ran").exists()
