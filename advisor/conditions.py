@@ -153,7 +153,7 @@ def compile_condition(tree: Any, negate: bool = False) -> Dict[str, Any]:
     _, fact, operator, operand, _path = tree
     spec = FACTS[fact]
     operand = _engine_number(operand)
-    condition = _compile_test(f"f.{fact}", spec, operator, operand, negate)
+    condition = _compile_test(f"f.{fact}", operator, operand, negate)
     if negate and spec.optional and operator != "known":
         # an unknown value fails every comparison, so it passes the negation of one
         return {"$or": [{"$nex": {f"f.{fact}": 1}}, condition]}
@@ -161,7 +161,7 @@ def compile_condition(tree: Any, negate: bool = False) -> Dict[str, Any]:
 
 
 def _engine_number(operand: Any) -> Any:
-    """Floats as the engine reads them, at the precision of the facts (engine._plain)."""
+    """Floats as the engine reads them, at the precision of the facts (engine._without_exponents)."""
     if isinstance(operand, list):
         return [_engine_number(item) for item in operand]
     if isinstance(operand, float):
@@ -169,7 +169,7 @@ def _engine_number(operand: Any) -> Any:
     return operand
 
 
-def _compile_test(field: str, spec: FactSpec, operator: str, operand: Any, negate: bool) -> Dict[str, Any]:
+def _compile_test(field: str, operator: str, operand: Any, negate: bool) -> Dict[str, Any]:
     if operator == "known":
         return {"$ex" if operand != negate else "$nex": {field: 1}}
     if operator == "between":
@@ -196,7 +196,7 @@ def _compile_test(field: str, spec: FactSpec, operator: str, operand: Any, negat
     if operator == "subset_of":
         return {"$iany": {field: none_of}} if negate else {"$iall": {field: any_of}}
     # contains_all: every word present
-    parts = [_compile_test(field, spec, "contains", w, negate) for w in words]
+    parts = [_compile_test(field, "contains", w, negate) for w in words]
     return _either(parts) if negate else _both(parts)
 
 

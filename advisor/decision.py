@@ -4,12 +4,12 @@ Immutable records (typing.NamedTuple), like the proposal's: `_replace` makes a c
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .records import EMPTY
 from .rules import Rule, RulePack
 from .snippets import render_snippet  # compiled snippets when the pack has them, else Jinja
-from .vocabulary import ALTERNATIVES, DEFAULT_ALTERNATIVE, FORMATS
+from .vocabulary import DEFAULT_ALTERNATIVE, DEFAULT_CURRENCY, FORMATS
 
 if TYPE_CHECKING:
     from .whatif import WhatIf
@@ -75,10 +75,6 @@ class Decision(NamedTuple):
     def hold(self) -> bool:
         return self.verdict == "hold"
 
-    @property
-    def alternative_text(self) -> Optional[str]:
-        return ALTERNATIVES.get(self.alternative) if self.alternative else None
-
     def to_dict(self) -> Dict[str, Any]:
         """The JSON of spec/decision.md: stable keys, plain values."""
         return {
@@ -115,7 +111,7 @@ def decide(
     fired_ids: "frozenset[str] | set[str]",
     pack: RulePack,
     threshold: int = DEFAULT_THRESHOLD,
-    currency: str = "USD",
+    currency: str = DEFAULT_CURRENCY,
     base: int = BASE_NECESSITY,
 ) -> Decision:
     """Add up the effects of the fired rules into a decision. No rule is evaluated here."""
@@ -150,7 +146,7 @@ def decide(
     )
 
 
-def weigh(fired_rules: Iterable[Rule], threshold: int = DEFAULT_THRESHOLD,
+def weigh(fired_rules: Iterable[Union[Rule, FiredRule]], threshold: int = DEFAULT_THRESHOLD,
           base: int = BASE_NECESSITY) -> Tuple[str, int, int]:
     """The verdict, the score (kept within 0..100) and the raw total the fired rules add up to:
     the part of a decision that needs none of its reasons."""

@@ -26,11 +26,6 @@ DOMAIN = "advisor"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 
-def N_(message: str) -> str:
-    """Marks a message for extraction where it is defined; it is translated where it is shown."""
-    return message
-
-
 def check_language(lang: str) -> str:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}: expected one of {', '.join(LANGUAGES)}")
@@ -115,5 +110,5 @@ def extract_vocabulary(fileobj: Any, keywords: Any, comment_tags: Any, options: 
         yield 0, "gettext", text, ["vocabulary.ALTERNATIVES"]
 
 
-__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "N_", "check_language", "direction", "translations", "bidi_number",
+__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "check_language", "direction", "translations", "bidi_number",
            "plural_count", "money", "join_words", "rule_text", "missing_translations", "num"]

@@ -306,7 +306,7 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
         line=line[0],
         column=line[1],
         replaces=item.get("replaces", False),
-        facts=tuple(facts_used(tree)),
+        facts=tuple(read),
     )
 
 

@@ -108,9 +108,7 @@ def python_expression(source: str) -> Optional[str]:
         if len(text) == len(template.body) and all(type(part).__name__ == "TemplateData" for part in text):
             return repr(_one_line("".join(part.data for part in text)))  # no placeholders: render it once
         return f"_one_line({_Translator().body(template.body)})"
-    except _Unsupported:
-        return None
-    except Exception:  # a snippet Jinja itself refuses: Jinja reports it when rendering
+    except Exception:  # _Unsupported, or a snippet Jinja itself refuses (Jinja reports it when rendering)
         return None
 
 

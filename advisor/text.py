@@ -5,6 +5,7 @@ Only rule packs hold templates. Proposal text reaches them as values, so a title
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
@@ -41,8 +42,6 @@ _MAX_VALUE_SIZE = 10_000  # characters of a repeated string, or digits of a powe
 
 def _binop_size(operator: str, left: Any, right: Any) -> float:
     """Roughly how big `left operator right` would be, without computing it."""
-    import math
-
     if operator == "*":
         for text, times in ((left, right), (right, left)):
             if isinstance(text, (str, list, tuple)) and isinstance(times, int):
@@ -63,8 +62,6 @@ def num(value: float) -> str:
 
 def money(value: float) -> str:
     """2620.5 -> '2,621': whole units, halves rounded up as on an invoice."""
-    import math
-
     return f"{math.floor(float(value) + 0.5):,}"
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
+from .decision import weigh
 from .meeting import Meeting, RecentLoad
 
 if TYPE_CHECKING:
@@ -195,7 +196,7 @@ class TopicLever(Lever):
         if days is None:
             return []
         later = [Step(self.kind, days, float(d)) for d in range(int(days) + 1, MAX_TOPIC_DAYS + 1)]
-        sooner = [Step(self.kind, days, float(d)) for d in range(int(-(-days // 1)) - 1, -1, -1) if d < days]
+        sooner = [Step(self.kind, days, float(d)) for d in range(math.ceil(days) - 1, -1, -1)]
         return [later, sooner]
 
     def apply(self, meeting: Meeting, step: Step) -> Meeting:
@@ -258,11 +259,6 @@ def _weekly_hours(meeting: Meeting) -> Optional[float]:
 Verdict = Tuple[str, int, int]  # verdict, score, and the score before it is kept within 0..100
 
 
-def _verdict(decision: "Decision") -> Verdict:
-    # The unclamped total tells a search how far a skip at 0 still is from the threshold.
-    return decision.verdict, decision.score, decision.base + sum(f.necessity for f in decision.fired)
-
-
 class _OutOfChecks(Exception):
     pass
 
@@ -304,7 +300,8 @@ def explore(advisor: "Advisor", meeting: Meeting, decision: "Decision",
                         changes.append(Change((step,), verdict, score))
                         break
         if not changes and not decision.hold:
-            combination = _combine(judge, meeting, _verdict(decision)[2], levers)
+            # the unclamped total tells the search how far a skip at 0 still is from the threshold
+            combination = _combine(judge, meeting, weigh(decision.fired, decision.threshold, decision.base)[2], levers)
             if combination is not None:
                 changes.append(combination)
     except _OutOfChecks:

@@ -87,7 +87,7 @@ class Document:
         self.data = data
         self.file = file
         self._positions = positions
-        self._key_positions = key_positions
+        self._key_positions = key_positions if key_positions is not None or positions is None else {}
         self._locate = locate
 
     @property
@@ -103,12 +103,8 @@ class Document:
         return self._key_positions  # type: ignore[return-value]
 
     def _find_positions(self) -> None:
-        if self._positions is None or self._key_positions is None:
-            found = self._locate() if self._locate is not None else ({}, {})
-            if self._positions is None:
-                self._positions = found[0]
-            if self._key_positions is None:
-                self._key_positions = found[1]
+        if self._positions is None:  # the two tables are given, or found, together
+            self._positions, self._key_positions = self._locate() if self._locate is not None else ({}, {})
             self._locate = None
 
     def with_data(self, data: Any) -> "Document":
