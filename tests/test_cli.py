@@ -67,7 +67,7 @@ def test_a_bad_file_does_not_stop_the_others(cli, tmp_path):
     bad.write_text("title: x\npurposes: [coaching]\nduration_minutes: 0\naudience: [{role: sales_rep}]\n")
     code, out, err = cli("check", "-f", "json", str(bad), str(EXAMPLES / "coaching-1on1.yaml"))
     assert code == 2
-    assert json.loads(out)[0]["meeting"] if isinstance(json.loads(out), list) else json.loads(out)["meeting"]
+    assert [d["meeting"] for d in json.loads(out)] == ["Call review with Sam"]
     assert err == f"{bad}:3:19: duration_minutes: expected an integer from 5 to 480, found 0\n"
 
 

@@ -128,8 +128,9 @@ def test_html_is_standalone_with_inline_svg_charts():
     shown = view(decision)
     assert html.count('<svg class="gauge"') == 1
     assert html.count('viewBox="-100 0 200 10"') == len(shown["reasons"]) + 4  # a bar per rule and per format
-    widest = max(abs(r["delta"]) for r in shown["reasons"])
-    assert f'width="{100.0}"' in html and any(abs(r["delta"]) == widest for r in shown["reasons"])
+    widest = max(shown["reasons"], key=lambda r: abs(r["delta"]))  # its bar fills its half of the chart
+    bar = re.search(rf'data-rule="{widest["rule"]}">\n<rect [^>]*width="([0-9.]+)"', html)
+    assert bar is not None and float(bar.group(1)) == 100.0
     assert "@media print" in html and 'name="viewport"' in html
 
 
