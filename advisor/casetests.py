@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .api import Advisor
 from .decision import Decision
-from .errors import InputError, Problem, describe, did_you_mean
+from .errors import InputError, Problem, choice_hint, describe, did_you_mean
 from .meeting import Meeting, meeting_from_document, read_meeting
 from .vocabulary import ALTERNATIVES, FORMATS
 from .yamlsafe import Document, load_yaml
@@ -188,7 +188,7 @@ def _word(document: Document, path: YamlPath, value: Any, choices: Sequence[str]
           problems: List[Problem]) -> Optional[str]:
     if value is None or value in choices:
         return value
-    hint = did_you_mean(value, choices) or f"; expected one of {', '.join(choices)}"
+    hint = choice_hint(value, choices)
     problems.append(document.problem(path, f"unknown {path[-1]} {describe(value)}{hint}"))
     return None
 
@@ -235,7 +235,7 @@ def _unknown_keys(document: Document, path: YamlPath, mapping: Mapping[Any, Any]
                   what: str, problems: List[Problem]) -> None:
     for key in mapping:
         if key not in known:
-            hint = did_you_mean(key, known) or f"; expected one of {', '.join(known)}"
+            hint = choice_hint(key, known)
             problems.append(document.problem(path + (key,), f"unknown {what} {describe(key)}{hint}", key=True))
 
 

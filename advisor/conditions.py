@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Dict, List, Tuple
 
-from .errors import did_you_mean, describe
+from .errors import choice_hint, describe, did_you_mean
 from .facts import FACTS, FactSpec
 
 SCALAR_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "between", "known")
@@ -66,7 +66,7 @@ def parse(when: Any, path: Path, report: Report) -> Any:
     for operator, operand in value.items():
         where = here + (operator,)
         if operator not in allowed:
-            hint = did_you_mean(operator, allowed) or f"; expected one of {', '.join(allowed)}"
+            hint = choice_hint(operator, allowed)
             report(where, f"unknown operator '{operator}' for {key}{hint}", key=True)
             continue
         if _operand_ok(spec, operator, operand, where, report):
@@ -110,7 +110,7 @@ def _value_ok(spec: FactSpec, value: Any, path: Path, report: Report) -> bool:
             return False
         return _expect(number, f"a number (as {spec.name} is)", value, path, report)
     if not isinstance(value, str) or value not in spec.words:
-        hint = did_you_mean(value, spec.words) or f"; expected one of {', '.join(spec.words)}"
+        hint = choice_hint(value, spec.words)
         report(path, f"unknown value {describe(value)} for {spec.name}{hint}")
         return False
     return True

@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
-from .errors import ConfigError, InputError, Problem, describe, did_you_mean
+from .errors import ConfigError, InputError, Problem, choice_hint, describe, did_you_mean
 from .facts import FACTS
 from .records import EMPTY
 from .rules import TEMPLATE_NAMES, Rule, RulePack
@@ -283,7 +283,7 @@ def _explain(error: Any, document: Document) -> Iterator[Problem]:
         known = list(error.schema.get("properties", {}))
         for key in error.instance:
             if key not in known:
-                hint = did_you_mean(key, known) or f"; expected one of {', '.join(known)}"
+                hint = choice_hint(key, known)
                 yield document.problem(path + (key,), f"unknown {error.schema['x-key']} {describe(key)}{hint}",
                                        key=True)
         return

@@ -53,6 +53,11 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def choice_hint(word: object, choices: Sequence[str]) -> str:
+    """'; did you mean 'x'?' when a close choice exists, else '; expected one of a, b, c'."""
+    return did_you_mean(word, choices) or f"; expected one of {', '.join(choices)}"
+
+
 def describe(value: object) -> str:
     """How a found value is quoted in a message: strings quoted, the rest by YAML name."""
     if value is None:

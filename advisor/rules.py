@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tup
 
 from .conditions import compile_condition, facts_used, parse
 from .engine import ALPHA_BUDGET, alpha_cost
-from .errors import InputError, Problem, RuleError, describe, did_you_mean
+from .errors import InputError, Problem, RuleError, choice_hint, describe, did_you_mean
 from .facts import FACTS
 from .records import EMPTY
 from .text import TemplateProblem, check_template, render_snippet
@@ -231,7 +231,7 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
     item, translations = _split_languages(item, report)
     for key in item:
         if key not in RULE_FIELDS:
-            report((key,), f"unknown rule field '{key}'{_hint(key, RULE_FIELDS)}", key=True)
+            report((key,), f"unknown rule field '{key}'{choice_hint(key, RULE_FIELDS)}", key=True)
     for key in REQUIRED_FIELDS:
         if key not in item:
             report((), f"missing required field '{key}'")
@@ -251,12 +251,12 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
         formats = {}
     for name, delta in formats.items():
         if name not in FORMATS:
-            report(("formats", name), f"unknown format '{name}'{_hint(name, FORMATS)}", key=True)
+            report(("formats", name), f"unknown format '{name}'{choice_hint(name, FORMATS)}", key=True)
         elif not _is_delta(delta):
             report(("formats", name), f"expected an integer from -100 to 100, found {describe(delta)}")
     alternative = item.get("alternative")
     if isinstance(alternative, str) and alternative not in ALTERNATIVES:
-        report(("alternative",), f"unknown alternative '{alternative}'{_hint(alternative, ALTERNATIVES)}")
+        report(("alternative",), f"unknown alternative '{alternative}'{choice_hint(alternative, ALTERNATIVES)}")
     tree = parse(item["when"], ("when",), report) if "when" in item else None
     names = list(FACTS) + list(TEMPLATE_NAMES)
     for key in ("because", "suggestion"):
@@ -331,10 +331,6 @@ def _split_languages(item: Dict[str, Any], report: Any) -> Tuple[Dict[str, Any],
         english = texts.get("en")
         plain[key] = english if isinstance(english, str) and english.strip() else "-"  # reported above
     return plain, translations
-
-
-def _hint(word: Any, choices: Sequence[str]) -> str:
-    return did_you_mean(word, choices) or f"; expected one of {', '.join(choices)}"
 
 
 _SAMPLE = {"int": 3, "number": 2.5, "bool": True}

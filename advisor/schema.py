@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
-from .errors import Problem, describe, did_you_mean
+from .errors import Problem, choice_hint, describe, did_you_mean
 from .vocabulary import PURPOSES, RECURRENCES, ROLES
 from .yamlsafe import Document
 
@@ -167,7 +167,7 @@ def _non_finite(value: Any, path: tuple) -> Iterator[tuple]:
 def _unknown_field(key: Any, known: List[str]) -> str:
     if not isinstance(key, str):
         return f"expected a field name (text), found {describe(key)} as a key"
-    return f"unknown field '{key}'" + (did_you_mean(key, known) or f"; expected one of {', '.join(known)}")
+    return f"unknown field '{key}'{choice_hint(key, known)}"
 
 
 def explain_error(error: Any, document: Document) -> Iterator[Problem]:
