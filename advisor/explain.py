@@ -75,15 +75,13 @@ class Explainer:
         explained = []
         for rule in self.pack.rules:
             parts = self.parts[rule.id]
+            trees = [tree for tree, _ in parts]
+            condition = " and ".join(condition_text(tree, nested=True) for tree in trees)
             if rule.id in fired:
-                trees = [tree for tree, _ in parts]
-                condition = " and ".join(condition_text(tree, nested=True) for tree in trees)
                 detail = " and ".join(holds(tree, facts) for tree in trees)
             else:
                 failed = next((tree for tree, part in parts if part not in true), None)
                 if failed is None:  # the engine disagreeing with itself: say so rather than guess
-                    trees = [tree for tree, _ in parts]
-                    condition = " and ".join(condition_text(tree, nested=True) for tree in trees)
                     detail = "every condition holds on its own, yet the rule did not fire"
                 else:
                     trees = [failed]
