@@ -133,7 +133,7 @@ class Validated:
         return pickle.loads(self.pickled)  # compiles the rules in this process
 
 
-def validate_in_child(settings: ServeSettings, timeout: float = VALIDATION_TIMEOUT) -> Validated:
+def validate_in_child(settings: ServeSettings) -> Validated:
     """Build the advisor in a forked child, so that the calling process never loads a
     ruleset; AdvisorError with the problems if it fails."""
     read_end, write_end = os.pipe()
@@ -154,12 +154,12 @@ def validate_in_child(settings: ServeSettings, timeout: float = VALIDATION_TIMEO
         os._exit(0)
     os.close(write_end)
     try:
-        payload = _read_all(read_end, time.monotonic() + timeout)
+        payload = _read_all(read_end, time.monotonic() + VALIDATION_TIMEOUT)
     finally:
         os.close(read_end)
         _reap(pid)
     if payload is None:
-        raise AdvisorError([Problem("advisor serve", f"validating the rules took more than {timeout:.0f} s")])
+        raise AdvisorError([Problem("advisor serve", f"validating the rules took more than {VALIDATION_TIMEOUT:.0f} s")])
     if not payload:
         raise AdvisorError([Problem("advisor serve", "the process validating the rules died")])
     report = pickle.loads(payload)  # from our own child; the advisor inside stays pickled here

@@ -11,7 +11,6 @@ nothing of the server's internals (no traceback) ever reaches a response.
 """
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -23,11 +22,12 @@ from .api import Advisor
 from .auditlog import DecisionLog, DecisionLogError, proposal_digest, rules_version
 from .decision import Decision
 from .errors import AdvisorError, InputError, Problem, describe
+from .i18n import LANGUAGES
 from .meeting import Meeting, meeting_from_document, meeting_from_mapping, parse_meeting
 from .rules import Rule
 from .schema import MEETING_SCHEMA
 from .vocabulary import FORMATS
-from .yamlsafe import MAX_NODES, Document, decode, load_yaml
+from .yamlsafe import MAX_NODES, Document, Path, Position, decode, load_yaml
 
 log = logging.getLogger("advisor.server")
 
@@ -42,7 +42,6 @@ RENDERED_TYPES = {
     "html": "text/html; charset=utf-8",
 }
 RESPONSE_FORMATS = ("json",) + tuple(RENDERED_TYPES)
-LANGUAGES = ("en",)  # the language of the templates; more when the renderer takes `lang`
 PROBLEM_TYPE = "application/problem+json"
 
 Reloader = Callable[[], Mapping[str, Any]]
@@ -82,9 +81,6 @@ class Service:
         self.rules_version = rules_version(advisor)
         self.decision_log = decision_log
         self.max_body = max_body
-        self.takes_language = _renderer_takes_language()
-        self.explores = "what_if" in inspect.signature(advisor.check).parameters
-        self.languages = _languages() if self.takes_language else LANGUAGES
 
     def decide(self, meeting: Meeting, what_if: bool = False) -> Decision:
         """Check one proposal and record the decision before anyone sees it."""
@@ -126,14 +122,14 @@ class CheckResource:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         fmt = _choice(req, "format", RESPONSE_FORMATS, "json")
         lang = self._language(req)
-        what_if = self.service.explores and _choice(req, "what_if", ("true", "false"), "false") == "true"
+        what_if = _choice(req, "what_if", ("true", "false"), "false") == "true"
         body, kind = self.service.body(req)
         try:
             meeting = parse_proposal(body, kind)
         except InputError as error:
             raise ApiError(falcon.HTTP_400, "bad proposal", error.problems) from None
         decision = self.service.decide(meeting, what_if)
-        options = {"lang": lang} if lang and self.service.takes_language else {}
+        options = {"lang": lang} if lang else {}
         if fmt == "json" and not options:
             _send_json(resp, decision.to_dict())
             return
@@ -145,7 +141,7 @@ class CheckResource:
         """The language asked for, checked before deciding: a refused request logs no decision."""
         if req.get_param("lang") is None:
             return None
-        return _choice(req, "lang", self.service.languages, "en")
+        return _choice(req, "lang", LANGUAGES, "en")
 
 
 class BatchResource:
@@ -245,13 +241,14 @@ def parse_batch(body: bytes, kind: str) -> List[Union[Meeting, InputError]]:
     value = _json(body) if kind == "json" else _UNREAD
     document: Optional[Document] = None
     if not isinstance(value, list):
-        document = load_yaml(body, REQUEST, max_bytes=len(body), max_nodes=MAX_NODES * 10)
+        document = _load_batch(body)
         value = document.data
     if not isinstance(value, list):
         raise InputError([Problem(REQUEST, f"expected a list of proposals, found {describe(value)}", 1, 1)])
     if len(value) > MAX_BATCH:
         raise InputError([Problem(REQUEST, f"expected at most {MAX_BATCH} proposals, found {len(value)}", 1, 1)])
     results: List[Union[Meeting, InputError]] = []
+    by_item: Optional[Tuple[_ItemPositions, _ItemPositions]] = None
     for index, item in enumerate(value):
         try:
             if not isinstance(item, dict):
@@ -259,9 +256,15 @@ def parse_batch(body: bytes, kind: str) -> List[Union[Meeting, InputError]]:
             results.append(meeting_from_mapping(item, REQUEST))
         except InputError as error:
             if document is None:  # read as JSON; positions are worth a second reading only now
-                document = load_yaml(body, REQUEST, max_bytes=len(body), max_nodes=MAX_NODES * 10)
-            results.append(_item_error(document, index, error))
+                document = _load_batch(body)
+            if by_item is None:  # split once: scanning every position per bad item is quadratic
+                by_item = _by_item(document.positions), _by_item(document.key_positions)
+            results.append(_item_error(document, by_item, index, error))
     return results
+
+
+def _load_batch(body: bytes) -> Document:
+    return load_yaml(body, REQUEST, max_bytes=len(body), max_nodes=MAX_NODES * 10)
 
 
 _UNREAD = object()  # empty, or a duplicate key: the YAML reader refuses it, and says where
@@ -302,15 +305,25 @@ def _placed(body: bytes, error: InputError) -> InputError:
     return error
 
 
-def _item_error(document: Document, index: int, error: InputError) -> InputError:
+_ItemPositions = Dict[Any, Dict[Path, Position]]  # item index -> path within the item -> place
+
+
+def _by_item(positions: Mapping[Path, Position]) -> _ItemPositions:
+    """A batch's positions split by item, each path made relative to its item."""
+    groups: _ItemPositions = {}
+    for path, where in positions.items():
+        if path:
+            groups.setdefault(path[0], {})[path[1:]] = where
+    return groups
+
+
+def _item_error(document: Document, by_item: Tuple[_ItemPositions, _ItemPositions], index: int,
+                error: InputError) -> InputError:
     """The problems of item `index`, as the CLI words them, with its place in the body."""
-    prefix = (index,)
-    item = Document(
-        document.data[index], document.file,
-        {path[1:]: where for path, where in document.positions.items() if path[:1] == prefix},
-        {path[1:]: where for path, where in document.key_positions.items() if path[:1] == prefix},
-    )
-    item.positions.setdefault((), document.where(prefix) or (1, 1))
+    positions, key_positions = by_item
+    # the item's own tables, not copies: each index comes here once, so setdefault below harms no other
+    item = Document(document.data[index], document.file, positions.get(index, {}), key_positions.get(index, {}))
+    item.positions.setdefault((), document.where((index,)) or (1, 1))
     try:
         meeting_from_document(item)
     except InputError as placed:
@@ -369,19 +382,6 @@ def _rule_dict(rule: Rule) -> Dict[str, Any]:
         "because": rule.because, "source": rule.source, "pack": rule.pack,
         "file": rule.file.replace("\\", "/").rsplit("/", 1)[-1], "line": rule.line,
     }
-
-
-def _renderer_takes_language() -> bool:
-    from . import render
-
-    return any("lang" in inspect.signature(function).parameters
-               for function in (render.render, getattr(render, "render_many", render.render)))
-
-
-def _languages() -> Tuple[str, ...]:
-    from . import i18n  # present whenever the renderer takes `lang`
-
-    return tuple(i18n.LANGUAGES)
 
 
 # --- the OpenAPI description ---------------------------------------------------------------------

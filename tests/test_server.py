@@ -147,19 +147,13 @@ def test_format_returns_the_rendered_justification(server, advisor, fmt, kind, m
 
 
 def test_languages_are_those_the_renderer_has(server, advisor):
-    from advisor.server import _renderer_takes_language
-
     status, headers, body = server.request("POST", "/v1/check?format=text&lang=ar",
                                            example_bytes("coaching-1on1.yaml"), YAML)
-    if _renderer_takes_language():
-        assert (status, headers["content-type"]) == (200, "text/plain; charset=utf-8")
-        meeting = parse_meeting(example_bytes("coaching-1on1.yaml"), "<request>")
-        assert body.decode() == advisor.check(meeting).render("text", lang="ar")
-        status, error = server.json("POST", "/v1/check?lang=xx", proposal())
-        assert status == 400 and error["problems"][0].startswith("<request>: lang: expected one of en, ar")
-    else:
-        assert status == 400
-        assert json.loads(body)["problems"] == ["<request>: lang: expected one of en, found 'ar'"]
+    assert (status, headers["content-type"]) == (200, "text/plain; charset=utf-8")
+    meeting = parse_meeting(example_bytes("coaching-1on1.yaml"), "<request>")
+    assert body.decode() == advisor.check(meeting).render("text", lang="ar")
+    status, error = server.json("POST", "/v1/check?lang=xx", proposal())
+    assert status == 400 and error["problems"][0].startswith("<request>: lang: expected one of en, ar")
 
 
 def test_an_unknown_format_is_refused(server):
