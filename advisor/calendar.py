@@ -22,6 +22,7 @@ than MAX_OCCURRENCES meetings, or an expansion taking more than EXPANSION_BUDGET
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import time
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ import x_wr_timezone
 from .errors import InputError, Problem, describe
 from .yamlsafe import decode
 
-MAX_FILE_BYTES = 16 * 1024 * 1024  # about 20 s of parsing (icalendar reads ~0.9 MB/s); export a shorter range
+MAX_FILE_BYTES = 16 * 1024 * 1024  # measured ~15 s to read (icalendar parses ~1.4 MB/s); export a shorter range
 MAX_PER_DAY = 48  # a series repeating more often than every half hour is no meeting series
 MAX_SUBDAILY_STEPS = 1_000_000
 MAX_OCCURRENCES = 200_000
@@ -53,6 +54,7 @@ _FREQ_SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400,
 _TIME_PARTS = (("BYHOUR", 3600), ("BYMINUTE", 60), ("BYSECOND", 1))
 _DATE_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
 _CHECKED_COMPONENTS = ("VCALENDAR", "VEVENT", "VTIMEZONE", "STANDARD", "DAYLIGHT")
+_QUOTED = re.compile(r"'(.*?)'(?::|$)")  # the line icalendar quotes in its error messages
 
 PathLike = Union[str, "Path"]
 
@@ -90,10 +92,6 @@ class PersonLoad:
     @property
     def hours(self) -> float:
         return self.seconds / 3600
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {"email": self.email, "name": self.name, "meeting_hours": round(self.hours, 2),
-                "meetings": self.meetings}
 
 
 @dataclass(frozen=True)
@@ -245,6 +243,11 @@ class _Copy:
     def rank(self) -> Tuple[int, float, int]:
         return (_sequence(self.event), _modified(self.event), -self.order)
 
+    @functools.cached_property
+    def invited(self) -> Tuple["Invited", ...]:
+        """invited_people(event), once: every occurrence of a series asks for it again."""
+        return tuple(invited_people(self.event))
+
 
 @dataclass
 class _Series:
@@ -279,11 +282,8 @@ class Calendars:
             person.email
             for one in self._series.values()
             for copy in one.masters + [c for copies in one.overrides.values() for c in copies]
-            for person in invited_people(copy.event)
+            for person in copy.invited
         )
-
-    def __len__(self) -> int:
-        return len(self._series)
 
     def occurrences(self, start: datetime, end: datetime, *,
                     budget_seconds: float = EXPANSION_BUDGET_SECONDS) -> List[Occurrence]:
@@ -536,7 +536,7 @@ def _component_problems(calendars: Sequence[Any], file: str, lines: "_Lines") ->
             for prop, message in component.errors:
                 if prop is None:
                     line = lines.find_quoted(message, begin) or begin
-                    quoted = re.search(r"'(.*?)'(?::|$)", message)
+                    quoted = _QUOTED.search(message)
                     found = describe(quoted.group(1)) if quoted else _first_part(message)
                     yield Problem(file, f"unreadable line: expected NAME:value or NAME;PARAMETER=...:value, found "
                                         f"{found}", line, 1, _component_path(component))
@@ -564,8 +564,8 @@ def _occurrence(event: Any, copies: Sequence[_Copy], masters: Sequence[_Copy], s
         return None
     if str(event.get("STATUS", "")).upper() == "CANCELLED" or _free(event):
         return None
-    people_source = copies if invited_people(copies[0].event) else masters or copies
-    invited = invited_people(people_source[0].event)
+    people_source = copies if copies[0].invited else masters or copies
+    invited = people_source[0].invited
     if len({p.email for p in invited}) < 2:
         return None  # a block in one person's calendar, not a meeting
     attending = _attending(people_source, invited)
@@ -616,7 +616,7 @@ def _attending(copies: Sequence[_Copy], invited: Sequence[Invited]) -> Tuple[Att
     current = [c for c in copies if _sequence(c.event) == sequence]
     replies: Dict[str, str] = {}
     for copy in reversed(current):  # the best copy last, so that it wins among explicit replies
-        for person in invited_people(copy.event):
+        for person in copy.invited:
             if person.reply not in NO_REPLY or person.email not in replies:
                 replies[person.email] = person.reply
     winner = {p.email: p.reply for p in invited}
@@ -767,6 +767,8 @@ class _Lines:
             else:
                 self.logical.append((number, line))
         self._begins: Dict[str, List[int]] = {}
+        # built once: a scan per lookup made reading quadratic in the number of events
+        self._positions = {number: position for position, (number, _) in enumerate(self.logical)}
         for position, (_, line) in enumerate(self.logical):
             if line.upper().startswith("BEGIN:"):
                 self._begins.setdefault(line[6:].strip().upper(), []).append(position)
@@ -775,16 +777,16 @@ class _Lines:
         positions = self._begins.get(component.upper(), [])
         return self.logical[positions[index]][0] if index < len(positions) else None
 
-    def _position_of(self, line: Optional[int]) -> int:
-        for position, (number, _) in enumerate(self.logical):
-            if number == line:
-                return position
-        return 0
+    def _from(self, line: Optional[int]) -> Iterator[Tuple[int, str]]:
+        """The logical lines from the one starting at physical `line` (else the first), without
+        copying the rest of the list: a slice per lookup is quadratic too."""
+        for position in range(self._positions.get(line, 0), len(self.logical)):
+            yield self.logical[position]
 
     def property_line(self, begin: Optional[int], name: str) -> Optional[int]:
         """The first line of property `name` in the component starting at line `begin`."""
         prefix = name.upper()
-        for number, line in self.logical[self._position_of(begin):]:
+        for number, line in self._from(begin):
             head = line.upper()
             if head.startswith("END:"):
                 break
@@ -797,11 +799,11 @@ class _Lines:
 
     def find_quoted(self, message: str, begin: Optional[int] = None) -> Optional[int]:
         """The line that icalendar quotes in `message` ('...'), searched from `begin`."""
-        match = re.search(r"'(.*?)'(?::|$)", message)
+        match = _QUOTED.search(message)
         if not match:
             return begin
         quoted = match.group(1)
-        for number, line in self.logical[self._position_of(begin):]:
+        for number, line in self._from(begin):
             if line == quoted or (quoted and line.startswith(quoted)):
                 return number
         return begin

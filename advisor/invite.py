@@ -20,10 +20,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
-from .calendar import as_list, event_path, invited_people, normalize_email, parse_calendar
+from .calendar import NOT_ATTENDING, as_list, event_path, invited_people, normalize_email, parse_calendar
 from .errors import InputError, Problem, describe, did_you_mean
 from .meeting import Meeting, meeting_from_mapping
-from .vocabulary import EXTERNAL_ROLES, OCCURRENCES_PER_YEAR, PURPOSES, ROLES
+from .schema import ROLE
+from .vocabulary import EXTERNAL_ROLES, OCCURRENCES_PER_YEAR, PURPOSES
 from .yamlsafe import Document, load_yaml, read_file
 
 CONFERENCE_PROPERTIES = ("CONFERENCE", "X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL",
@@ -160,9 +161,6 @@ def roles_from_document(document: Document) -> Roles:
     from .schema import problems_against
 
     problems = problems_against(Draft202012Validator(ROLES_SCHEMA), document, _explain)
-    if isinstance(document.data, dict):
-        problems += [document.problem((key,), f"expected an email address or an @domain, found {describe(key)}",
-                                      key=True) for key in document.data if not isinstance(key, str)]
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
     entries = {}
@@ -172,19 +170,18 @@ def roles_from_document(document: Document) -> Roles:
     return Roles(entries)
 
 
-_ROLE = {"title": "role", "type": "string", "enum": list(ROLES)}
 ROLES_SCHEMA: Dict[str, Any] = {
     "type": "object",
     "propertyNames": {"pattern": "@"},
     "additionalProperties": {
         "if": {"type": "string"},
-        "then": _ROLE,
+        "then": ROLE,
         "else": {
             "type": "object",
             "required": ["role"],
             "additionalProperties": False,
             "properties": {
-                "role": _ROLE,
+                "role": ROLE,
                 "remote": {"type": "boolean"},
                 "external": {"type": "boolean"},
                 "hourly_cost": {"type": "number", "minimum": 0, "maximum": 100_000},
@@ -253,7 +250,7 @@ def _audience(event: Any, roles: Optional[Roles]) -> Iterator[Dict[str, Any]]:
     home = organizers[0].email.rpartition("@")[2] if organizers else None
     remote = has_conference_link(event) or not str(event.get("LOCATION", "")).strip()
     for person in people:
-        if person.reply in ("DECLINED", "DELEGATED"):
+        if person.reply in NOT_ATTENDING:
             continue
         entry = roles.lookup(person.email) if roles else None
         role = entry.role if entry else "other"
