@@ -1,29 +1,35 @@
 """advisor: should this meeting be held, in which format, and why.
 
-    from advisor import Advisor
+    from advisor import Advisor, render
     decision = Advisor().check("meeting.yaml")
-    print(decision.verdict, decision.format, decision.render("markdown"))
+    print(decision.verdict, decision.format, render(decision, "markdown"))
+
+The names below are imported on first use, so that `import advisor` (and the CLI's start)
+stays cheap.
 """
 from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
-__all__ = ["Advisor", "Decision", "AdvisorError", "InputError", "RuleError", "ConfigError", "__version__"]
+from advisor.version import __version__
+
+_EXPORTS = {
+    "Advisor": "advisor.api",
+    "Decision": "advisor.core.decision",
+    "Meeting": "advisor.core.meeting",
+    "render": "advisor.report.render",
+    "to_dict": "advisor.report.json_format",
+    "AdvisorError": "advisor.errors",
+    "InputError": "advisor.errors",
+    "RuleError": "advisor.errors",
+    "ConfigError": "advisor.errors",
+}
+__all__ = [*_EXPORTS, "__version__"]
 
 
 def __getattr__(name: str) -> Any:
-    # Imported on first use, so that `import advisor` (and the CLI's start) stays cheap.
-    if name == "Advisor":
-        from .api import Advisor
+    if name in _EXPORTS:
+        import importlib
 
-        return Advisor
-    if name == "Decision":
-        from .decision import Decision
-
-        return Decision
-    if name in ("AdvisorError", "InputError", "RuleError", "ConfigError"):
-        from . import errors
-
-        return getattr(errors, name)
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'advisor' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-from .cli import entry
+from advisor.cli.main import entry
 
 if __name__ == "__main__":  # not when a --jobs worker process re-imports it (spawn, off Linux)
     entry()

@@ -1,23 +1,30 @@
-"""The Python API for approval workflows: `Advisor().check(proposal) -> Decision`."""
+"""The Python API for approval workflows: `Advisor().check(proposal) -> Decision`.
+
+The Advisor wires the layers together: it reads the proposal (`inputs`), loads the rule
+packs and settings (`packs`), asks the engine which rules fire (`engine`) and lets the core
+add up their effects (`core`). Reports are `advisor.report`'s: `render(decision, "markdown")`.
+"""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
-from .config import Config, apply_config, load_config, settings_from_arguments
-from .decision import BASE_NECESSITY, DEFAULT_THRESHOLD, Decision, decide, weigh
-from .engine import Engine
-from .errors import ConfigError, Problem
-from .facts import derive_facts
-from .meeting import Meeting, meeting_from_mapping, read_meeting
-from .resources import default_rules_dir
-from .packcache import load_packs_cached
-from .rules import RulePack
-from .vocabulary import DEFAULT_CURRENCY
+from advisor.packs.config import Config, apply_config, load_config, settings_from_arguments
+from advisor.core.decision import BASE_NECESSITY, DEFAULT_THRESHOLD, Decision, decide, weigh
+from advisor.engine.durable import Engine
+from advisor.errors import ConfigError, Problem
+from advisor.core.facts import derive_facts
+from advisor.core.meeting import Meeting
+from advisor.inputs.proposal import meeting_from_mapping, read_meeting
+from advisor.resources import default_rules_dir
+from advisor.packs.cache import load_packs_cached
+from advisor.packs.snippets import render_snippet
+from advisor.core.rules import RulePack
+from advisor.core.vocabulary import DEFAULT_CURRENCY
 
 if TYPE_CHECKING:
-    from .calendar import Calendars, MeetingLoad
+    from advisor.inputs.calendar import Calendars, MeetingLoad
 
 Proposal = Union[Meeting, Mapping[str, Any], str, "os.PathLike[str]"]
 
@@ -81,14 +88,15 @@ class Advisor:
             facts=facts,
             fired_ids=self.engine.fired(facts),
             pack=self.pack,
+            render=render_snippet,  # the pack's compiled snippets, else Jinja's sandbox
             threshold=self.threshold,
             currency=self.currency,
             base=self.base,
         )
         if what_if:
-            from .whatif import explore
+            from advisor.core.whatif import explore  # its levers are defined only for a search
 
-            decision = decision._replace(what_if=explore(self, meeting, decision))
+            decision = decision._replace(what_if=explore(self.weigh, meeting, decision))
         if load is not None:
             decision = decision._replace(load=load.to_dict())
         return decision

@@ -10,13 +10,13 @@ import json
 import os
 from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Sequence, Tuple
 
-from .errors import AdvisorError, Problem
+from advisor.errors import AdvisorError, Problem
 
 if TYPE_CHECKING:
-    from .api import Advisor
-    from .calendar import Calendars
-    from .decision import Decision
-    from .meeting import Meeting
+    from advisor.api import Advisor
+    from advisor.inputs.calendar import Calendars
+    from advisor.core.decision import Decision
+    from advisor.core.meeting import Meeting
 
 PROPOSAL_SUFFIXES = (".yaml", ".yml")
 # Fewer files than this per worker, and starting workers costs what they save: measured on two
@@ -102,12 +102,12 @@ def check_one(task: Task, name: str) -> Result:
         return Result(name, tuple(error.problems))
     line = None
     if task.json_lines is not None:
-        from .render import localized_dict
+        from advisor.report.json_format import to_dict
 
-        line = json.dumps(localized_dict(decision, task.json_lines), ensure_ascii=False)
+        line = json.dumps(to_dict(decision, task.json_lines), ensure_ascii=False)
     digest = None
     if task.digests:
-        from .auditlog import proposal_digest
+        from advisor.decisionlog import proposal_digest
 
         digest = proposal_digest(meeting)
     cost = decision.cost
@@ -181,7 +181,7 @@ class Tally:
             self.avoided_hours += hours
 
     def line(self, currency: str) -> str:
-        from .text import money, num
+        from advisor.core.numbers import money, num
 
         checked = self.hold + self.skip + self.errors
         text = (f"{checked:,} proposal{'s' if checked != 1 else ''}: {self.hold:,} hold, {self.skip:,} skip, "

@@ -32,7 +32,7 @@ class AdvisorError(Exception):
 
 
 class InputError(AdvisorError):
-    """A proposal that breaks the contract of spec/meeting.md."""
+    """A proposal that breaks the contract of docs/proposal.md."""
 
 
 class RuleError(AdvisorError):

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from advisor.errors import InputError  # noqa: E402
-from advisor.yamlsafe import MAX_BYTES, load_yaml  # noqa: E402
+from advisor.inputs.yamlsafe import MAX_BYTES, load_yaml  # noqa: E402
 
 
 def laughs(levels: int) -> bytes:

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from advisor.api import Advisor  # noqa: E402
-from advisor.yamlsafe import load_yaml  # noqa: E402
+from advisor.inputs.yamlsafe import load_yaml  # noqa: E402
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 PROBE = """- id: bench-reload-probe
@@ -252,9 +252,9 @@ def reload_memory_without_recycling(pack: Path, reloads: int = 50) -> float:
 FULL_COMPILE = """
 import os, sys
 sys.path.insert(0, sys.argv[1])
-from advisor.engine import Engine, _engine_module
+from advisor.engine.durable import Engine, _engine_module
 from advisor.resources import default_rules_dir
-from advisor.rules import load_packs
+from advisor.packs.loader import load_packs
 def rss():
     for line in open(f"/proc/{os.getpid()}/status"):
         if line.startswith("VmRSS:"):

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from advisor.vocabulary import PURPOSES, RECURRENCES, ROLES  # noqa: E402
+from advisor.core.vocabulary import PURPOSES, RECURRENCES, ROLES  # noqa: E402
 
 _DURATIONS = (5, 10, 15, 25, 30, 45, 60, 61, 90, 120, 180, 240, 480)
 _COUNTS = (1, 1, 1, 2, 3, 5, 7, 8, 12, 17, 20, 40, 150)

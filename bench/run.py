@@ -156,9 +156,9 @@ def check_latency(count: int) -> List[Row]:
 def decision_step(count: int, rounds: int) -> List[Row]:
     print("decision step ...", file=sys.stderr)
     from advisor.api import Advisor
-    from advisor.facts import derive_facts
-    from advisor.meeting import meeting_from_mapping
-    from advisor.reference import ReferenceEngine
+    from advisor.core.facts import derive_facts
+    from advisor.inputs.proposal import meeting_from_mapping
+    from advisor.engine.reference import ReferenceEngine
 
     advisor = Advisor()
     conditions = {rule.id: rule.condition for rule in advisor.pack.rules}

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from advisor.api import Advisor  # noqa: E402
-from advisor.meeting import read_meeting  # noqa: E402
-from advisor.render import render  # noqa: E402
+from advisor.inputs.proposal import read_meeting  # noqa: E402
+from advisor.report.render import render  # noqa: E402
 
 
 def best(task: Callable[[], object], repeat: int) -> float:

@@ -52,7 +52,7 @@ def trim(png: Path, margin: int = 24) -> None:
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     from advisor.api import Advisor
-    from advisor.render import render
+    from advisor.report.render import render
 
     OUT.mkdir(parents=True, exist_ok=True)
     advisor = Advisor()

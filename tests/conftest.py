@@ -11,7 +11,7 @@ from typing import List, Tuple
 import pytest
 
 from advisor.api import Advisor
-from advisor.cli import run
+from advisor.cli.main import run
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

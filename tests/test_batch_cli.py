@@ -11,7 +11,7 @@ from typing import Any, Dict, List
 import pytest
 
 from advisor.errors import InputError, Problem
-from advisor.text import money, num
+from advisor.core.numbers import money, num
 from bench.proposals import proposals, write_proposals
 from conftest import EXAMPLES, ROOT, proposal, write_yaml
 

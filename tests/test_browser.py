@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.render import render
+from advisor.report.render import render
 
 from conftest import EXAMPLES, ROOT
 

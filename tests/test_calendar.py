@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from advisor.calendar import MAX_PER_DAY, read_calendars
+from advisor.inputs.calendar import MAX_PER_DAY, read_calendars
 from advisor.errors import InputError
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -186,7 +186,7 @@ def test_a_reply_in_the_persons_own_copy_wins_over_needs_action(tmp_path):
 
 
 def test_load_for_a_meeting_averages_the_audience_found(team_files):
-    from advisor.meeting import meeting_from_mapping
+    from advisor.inputs.proposal import meeting_from_mapping
 
     meeting = meeting_from_mapping({
         "title": "Q1 plan", "purposes": ["strategy"], "duration_minutes": 60, "start": "2026-03-02T10:00[Europe/Berlin]",
@@ -205,7 +205,7 @@ def test_load_for_a_meeting_averages_the_audience_found(team_files):
 
 
 def test_an_audience_nobody_in_the_calendars_knows_is_refused(team_files):
-    from advisor.meeting import meeting_from_mapping
+    from advisor.inputs.proposal import meeting_from_mapping
 
     meeting = meeting_from_mapping({"title": "x", "purposes": "coaching", "duration_minutes": 30,
                                     "audience": [{"role": "sales_rep", "email": "who@else.example"}]})

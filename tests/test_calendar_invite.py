@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from advisor.errors import InputError
-from advisor.invite import InviteOptions, parse_invite, read_roles
+from advisor.inputs.invite import InviteOptions, parse_invite, read_roles
 from test_calendar import attendee, calendar, event, organizer
 
 BERLIN = ZoneInfo("Europe/Berlin")

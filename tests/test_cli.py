@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from conftest import EXAMPLES, ROOT, expected_examples
+from advisor.report.json_format import to_dict
 
 
 @pytest.mark.parametrize("name,verdict,fmt", expected_examples())
@@ -172,6 +173,6 @@ def test_stdin_and_no_traceback_through_a_real_process(tmp_path):
 def test_json_output_equals_the_api_decision(cli, advisor):
     path = str(EXAMPLES / "pipeline-review.yaml")
     code, out, _ = cli("check", "-f", "json", "--no-what-if", path)
-    assert json.loads(out) == advisor.check(path).to_dict()
+    assert json.loads(out) == to_dict(advisor.check(path))
     code, out, _ = cli("check", "-f", "json", "--what-if", path)
-    assert json.loads(out) == advisor.check(path, what_if=True).to_dict()
+    assert json.loads(out) == to_dict(advisor.check(path, what_if=True))

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.conditions import parse
-from advisor.engine import Engine
+from advisor.packs.conditions import parse
+from advisor.engine.durable import Engine
 from whengen import compiled, random_when
 
 WORDS = ("weekly", "none", "daily")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from advisor.api import Advisor
-from advisor.config import Config, config_from_mapping, find_config, load_config
+from advisor.packs.config import Config, config_from_mapping, find_config, load_config
 from advisor.errors import ConfigError
 from conftest import EXAMPLES, proposal
 

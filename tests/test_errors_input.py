@@ -354,7 +354,7 @@ def test_internal_error_asks_for_a_report_and_debug_shows_the_traceback(tmp_path
 def test_schema_command_prints_a_schema_every_example_meets(cli):
     from jsonschema import Draft202012Validator
 
-    from advisor.yamlsafe import load_yaml
+    from advisor.inputs.yamlsafe import load_yaml
 
     code, out, err = cli("schema")
     assert (code, err) == (0, "")

@@ -9,9 +9,9 @@ from typing import Dict
 import pytest
 
 from advisor.api import Advisor
-from advisor.engine import Engine
-from advisor.explain import Explainer, condition_text, conjuncts, rule_tree
-from advisor.conditions import compile_condition
+from advisor.engine.durable import Engine
+from advisor.packs.explain import Explainer, condition_text, conjuncts, rule_tree
+from advisor.packs.conditions import compile_condition
 from conftest import EXAMPLES, proposal
 
 

@@ -21,13 +21,16 @@ from typing import Any, Dict, List, Tuple
 import pytest
 import yaml
 
-from advisor import packcache, rules, snippets, validation
-from advisor.facts import derive_facts
-from advisor.meeting import meeting_from_mapping
+from advisor.inputs import validation
+from advisor.packs import cache as packcache
+from advisor.packs import loader as rules
+from advisor.packs import snippets
+from advisor.core.facts import derive_facts
+from advisor.inputs.proposal import meeting_from_mapping
 from advisor.resources import default_rules_dir
-from advisor.schema import validate as jsonschema_validate
-from advisor.text import render_snippet as jinja_render
-from advisor.yamlsafe import Document, load_yaml
+from advisor.inputs.schema import validate as jsonschema_validate
+from advisor.packs.sandbox import render_snippet as jinja_render
+from advisor.inputs.yamlsafe import Document, load_yaml
 from bench.proposals import proposals
 from conftest import EXAMPLES, ROOT
 
@@ -71,7 +74,7 @@ def test_a_proposal_read_quickly_has_pyyamls_values_and_later_its_positions() ->
 
 
 def test_plain_data_is_read_once_and_read_again_only_for_its_positions(monkeypatch) -> None:
-    from advisor import yamlsafe
+    from advisor.inputs import yamlsafe
 
     careful = []
     real_build = yamlsafe._build
@@ -85,7 +88,7 @@ def test_plain_data_is_read_once_and_read_again_only_for_its_positions(monkeypat
 
 
 def test_without_libyaml_the_same_values_and_the_same_refusals(monkeypatch) -> None:
-    from advisor import yamlsafe
+    from advisor.inputs import yamlsafe
     from advisor.errors import InputError
 
     text = (EXAMPLES / "pipeline-review.yaml").read_text()
@@ -113,7 +116,7 @@ def test_a_plain_value_means_the_same_every_time_it_is_read(text: str, expected:
 
 
 def test_the_generated_validator_is_made_from_the_current_schema() -> None:
-    from advisor import _meeting_validator
+    from advisor.inputs import _meeting_validator
 
     assert _meeting_validator.SCHEMA_DIGEST == validation.schema_digest(), "run: python -m advisor.validation"
 
@@ -365,7 +368,7 @@ def test_an_empty_cache_setting_turns_the_cache_off(tmp_path: Path, monkeypatch)
 
 
 def test_a_warm_json_check_imports_neither_jinja_nor_jsonschema(tmp_path: Path) -> None:
-    probe = ("import sys; from advisor.cli import run; code = run(sys.argv[1:]); "
+    probe = ("import sys; from advisor.cli.main import run; code = run(sys.argv[1:]); "
              "print(sorted({m.split('.')[0] for m in sys.modules} & {'jinja2', 'jsonschema', 'fastjsonschema'}), "
              "file=sys.stderr); sys.exit(code)")
     env = {**os.environ, "ADVISOR_CACHE_DIR": str(tmp_path / "cache")}

@@ -32,9 +32,9 @@ EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 if str(ROOT) not in sys.path:  # when run as the rule fuzzing child process
     sys.path.insert(0, str(ROOT))
 
-from advisor.cli import run  # noqa: E402
-from advisor.facts import FACTS  # noqa: E402
-from advisor.vocabulary import FORMATS, PURPOSES, RECURRENCES, ROLES  # noqa: E402
+from advisor.cli.main import run  # noqa: E402
+from advisor.core.facts import FACTS  # noqa: E402
+from advisor.core.vocabulary import FORMATS, PURPOSES, RECURRENCES, ROLES  # noqa: E402
 
 FAST = settings(max_examples=100, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
 

@@ -8,10 +8,11 @@ from functools import lru_cache
 import pytest
 
 from advisor.api import Advisor
-from advisor.cli import _use_color
-from advisor.decision import Decision
+from advisor.cli.check import _use_color
+from advisor.core.decision import Decision
 from advisor.errors import ConfigError
-from advisor.render import localized_dict, markdown_text, render_many, view
+from advisor.report.json_format import to_dict
+from advisor.report.render import markdown_text, render_many, view
 
 from conftest import EXAMPLES, expected_examples, proposal
 
@@ -112,8 +113,8 @@ def test_arabic_html_is_right_to_left_with_arabic_fonts():
 
 def test_arabic_json_words_reasons_and_changes_in_arabic():
     decision = decided("shortfall-huddle.yaml")
-    value = localized_dict(decision, "ar")
-    english = decision.to_dict()
+    value = to_dict(decision, "ar")
+    english = to_dict(decision)
     assert value["verdict"] == english["verdict"] and value["score"] == english["score"]
     assert value["fired"][0]["reason"] != english["fired"][0]["reason"]
     assert re.search("[\u0600-\u06ff]", value["fired"][0]["reason"])
@@ -225,7 +226,7 @@ def test_rules_without_arabic_fall_back_to_english(advisor, tmp_path, cli):
     decision = local.check(EXAMPLES / "coaching-1on1.yaml")
     out = render_many([decision], "markdown", lang="ar")
     assert "Our house rule applies to 2 people." in out and "أيضًا 2." in out and "اجعله قصيرًا." in out
-    from advisor.i18n import missing_translations
+    from advisor.report.i18n import missing_translations
 
     assert missing_translations(local.pack, "ar") == [("house-rule", "because")]
     assert missing_translations(Advisor().pack, "ar") == []

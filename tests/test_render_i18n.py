@@ -11,8 +11,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from advisor.errors import RuleError
-from advisor.i18n import LOCALE_DIR, translations
-from advisor.rules import load_pack
+from advisor.report.i18n import LOCALE_DIR, translations
+from advisor.packs.loader import load_pack
 
 from conftest import ROOT
 

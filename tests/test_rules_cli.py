@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import List, Tuple
 
-from advisor.facts import FACTS
+from advisor.core.facts import FACTS
 from conftest import ROOT
 
 DOC = ROOT / "docs" / "rules.md"

@@ -18,10 +18,12 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 from advisor.api import Advisor
-from advisor.auditlog import RECORD_FIELDS, proposal_digest
-from advisor.meeting import parse_meeting, read_meeting
-from advisor.schema import MEETING_SCHEMA
+from advisor.decisionlog import RECORD_FIELDS, proposal_digest
+from advisor.inputs.proposal import parse_meeting, read_meeting
+from advisor.inputs.schema import MEETING_SCHEMA
 from conftest import EXAMPLES, ROOT, expected_examples, proposal
+from advisor.report.json_format import to_dict
+from advisor.report.render import render
 
 JSON = {"Content-Type": "application/json"}
 YAML = {"Content-Type": "application/yaml"}
@@ -112,7 +114,7 @@ def example_bytes(name: str) -> bytes:
 
 
 def in_process(advisor: Advisor, name: str) -> Dict[str, Any]:
-    decision = advisor.check(EXAMPLES / name).to_dict()
+    decision = to_dict(advisor.check(EXAMPLES / name))
     decision["source"] = "<request>"
     return decision
 
@@ -143,7 +145,7 @@ def test_format_returns_the_rendered_justification(server, advisor, fmt, kind, m
     assert (status, headers["content-type"]) == (200, f"{kind}; charset=utf-8")
     text = body.decode()
     assert marker in text
-    assert text == advisor.check(parse_meeting(example_bytes("status-broadcast.yaml"), "<request>")).render(fmt)
+    assert text == render(advisor.check(parse_meeting(example_bytes("status-broadcast.yaml"), "<request>")), fmt)
 
 
 def test_languages_are_those_the_renderer_has(server, advisor):
@@ -151,7 +153,7 @@ def test_languages_are_those_the_renderer_has(server, advisor):
                                            example_bytes("coaching-1on1.yaml"), YAML)
     assert (status, headers["content-type"]) == (200, "text/plain; charset=utf-8")
     meeting = parse_meeting(example_bytes("coaching-1on1.yaml"), "<request>")
-    assert body.decode() == advisor.check(meeting).render("text", lang="ar")
+    assert body.decode() == render(advisor.check(meeting), "text", lang="ar")
     status, error = server.json("POST", "/v1/check?lang=xx", proposal())
     assert status == 400 and error["problems"][0].startswith("<request>: lang: expected one of en, ar")
 
@@ -339,7 +341,7 @@ def test_every_decision_is_logged_once(server, advisor):
 def test_internal_errors_answer_500_without_a_traceback(monkeypatch):
     import falcon.testing
 
-    from advisor.server import create_app
+    from advisor.server.app import create_app
 
     advisor = Advisor()
     app = create_app(advisor)

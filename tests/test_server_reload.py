@@ -11,7 +11,7 @@ import gunicorn
 import pytest
 
 from advisor.api import Advisor
-from advisor.auditlog import rules_version
+from advisor.decisionlog import rules_version
 from conftest import EXAMPLES
 from test_server import YAML, Server
 

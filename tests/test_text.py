@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from jinja2.exceptions import SecurityError
 
-from advisor.text import money, num, render_snippet
+from advisor.core.numbers import money, num
+from advisor.packs.sandbox import render_snippet
 
 
 def test_snippets_render_facts_on_one_line():

@@ -8,16 +8,17 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from advisor.api import Advisor
-from advisor.records import EMPTY
+from advisor.core.records import EMPTY
 from bench.proposals import proposals
 from conftest import EXAMPLES
+from advisor.report.json_format import to_dict
 
 THREADS = 8
 
 
 def test_eight_threads_at_once_get_exactly_the_sequential_decisions(advisor: Advisor) -> None:
     batch = list(proposals(800, seed=21))
-    expected = [advisor.check(p).to_dict() for p in batch]
+    expected = [to_dict(advisor.check(p)) for p in batch]
     results: Dict[int, List[Dict[str, Any]]] = {}
     errors: List[BaseException] = []
     start = threading.Barrier(THREADS)
@@ -27,7 +28,7 @@ def test_eight_threads_at_once_get_exactly_the_sequential_decisions(advisor: Adv
             start.wait()
             # each thread walks the whole batch from its own offset, so threads overlap on every proposal
             order = list(range(number * 100, len(batch))) + list(range(number * 100))
-            decided = {index: advisor.check(batch[index]).to_dict() for index in order}
+            decided = {index: to_dict(advisor.check(batch[index])) for index in order}
             results[number] = [decided[index] for index in range(len(batch))]
         except BaseException as error:  # reported below: an exception in a thread would otherwise vanish
             errors.append(error)
@@ -76,7 +77,7 @@ def test_check_many_streams_decisions_as_proposals_arrive(advisor: Advisor) -> N
     assert taken == [0]
     rest = list(decisions)
     assert taken == [0, 1, 2, 3, 4]
-    assert [d.to_dict() for d in [first] + rest] == [advisor.check(p).to_dict() for p in proposals(5, seed=23)]
+    assert [to_dict(d) for d in [first] + rest] == [to_dict(advisor.check(p)) for p in proposals(5, seed=23)]
 
 
 def test_an_advisor_with_default_settings_is_sent_to_another_process_whole(advisor: Advisor) -> None:

@@ -6,8 +6,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from advisor.api import Advisor
-from advisor.meeting import read_meeting
-from advisor.whatif import LEVERS, MAX_CHECKS, Step, _shrink, apply_steps, describe_change, describe_step
+from advisor.inputs.proposal import read_meeting
+from advisor.core.decision import Step
+from advisor.core.whatif import LEVERS, MAX_CHECKS, _shrink, apply_steps
+from advisor.report.changes import describe_change, describe_step
+from advisor.report.json_format import to_dict
+from advisor.report.render import render
 
 from conftest import EXAMPLES, expected_examples
 
@@ -16,14 +20,14 @@ EXAMPLE_NAMES = [name for name, _, _ in expected_examples()]
 
 def test_what_if_is_computed_only_when_asked(advisor):
     plain = advisor.check(EXAMPLES / "shortfall-huddle.yaml")
-    assert plain.what_if is None and plain.to_dict()["what_if"] is None
+    assert plain.what_if is None and to_dict(plain)["what_if"] is None
     asked = advisor.check(EXAMPLES / "shortfall-huddle.yaml", what_if=True)
     assert (asked.verdict, asked.score) == (plain.verdict, plain.score)
-    assert asked.to_dict()["what_if"][0]["verdict"] == "hold"
+    assert to_dict(asked)["what_if"][0]["verdict"] == "hold"
 
 
 def test_weighing_without_reasons_reaches_the_verdict_and_score_of_a_check():
-    from advisor.meeting import meeting_from_mapping
+    from advisor.inputs.proposal import meeting_from_mapping
     from bench.proposals import proposals
 
     advisor = Advisor(threshold=45)  # not the default: the threshold must be the Advisor's own
@@ -98,8 +102,8 @@ def test_changes_follow_the_rules_not_the_code(tmp_path):
 def test_load_limits_come_from_the_pack(advisor):
     decision = advisor.check(EXAMPLES / "coaching-1on1.yaml")  # what-if off: the limits are the pack's
     assert decision.load_limits == {"load_hours": (15.0, 20.0), "load_meetings": (17.0,)}
-    assert "load_limits" not in decision.to_dict()  # not part of spec/decision.md
-    shown = advisor.check(EXAMPLES / "shortfall-huddle.yaml").render("text")
+    assert "load_limits" not in to_dict(decision)  # not part of docs/decision.md
+    shown = render(advisor.check(EXAMPLES / "shortfall-huddle.yaml"), "text")
     load_line = next(line for line in shown.splitlines() if line.startswith("Load:"))
     assert "thresholds of 15 and 20" in load_line
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from typing import Any, Dict, List, Sequence
 
-from advisor.conditions import compile_condition, parse
+from advisor.packs.conditions import compile_condition, parse
 
 NUMERIC_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "between", "known")
 LIST_OPERATORS = ("contains", "contains_any", "contains_all", "subset_of")

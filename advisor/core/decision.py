@@ -1,0 +1,185 @@
+"""The decision: a value holding everything the JSON and the reports show, computed once.
+
+Immutable records (typing.NamedTuple), like the proposal's: `_replace` makes a changed copy.
+Adding up is all that happens here: the engine said which rules fired, and the caller hands
+in how a rule's snippet is rendered. Wording and JSON are `advisor.report`'s.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+
+from advisor.core.records import EMPTY
+from advisor.core.rules import Rule, RulePack
+from advisor.core.vocabulary import DEFAULT_ALTERNATIVE, DEFAULT_CURRENCY, FORMATS
+from advisor.errors import Problem, RuleError
+
+SnippetRenderer = Callable[[str, Mapping[str, Any]], str]  # (snippet source, facts) -> one line of text
+
+BASE_NECESSITY = 40  # a meeting starts below the default threshold: it must earn its place
+DEFAULT_THRESHOLD = 50
+
+
+class FiredRule(NamedTuple):
+    """A rule that fired, with its effects and its reason written for this proposal."""
+
+    rule: str
+    necessity: int
+    formats: Mapping[str, int]
+    reason: str
+    source: str
+    alternative: Optional[str] = None
+    suggestion: Optional[str] = None
+    # The rule's own `because`/`suggestion` in other languages, rendered only when asked for.
+    translations: Mapping[str, Mapping[str, str]] = EMPTY
+
+
+class Cost(NamedTuple):
+    """What the meeting costs once, and over a year of its occurrences."""
+
+    attendee_hours: float
+    amount: float
+    currency: str
+    yearly_attendee_hours: float
+    yearly_amount: float
+
+
+class Step(NamedTuple):
+    """One change to one field of the proposal: `kind` from `before` to `after`."""
+
+    kind: str  # agenda, duration, attendees, recurrence, decision, load, topic
+    before: Any
+    after: Any
+
+
+class Change(NamedTuple):
+    """Steps taken together, and the verdict and score the engine gave the changed proposal."""
+
+    steps: Tuple[Step, ...]
+    verdict: str
+    score: int
+
+
+class WhatIf(NamedTuple):
+    """The changes that flip a decision, and what finding them took."""
+
+    changes: Tuple[Change, ...]
+    checked: int  # changed proposals the engine decided
+
+    @property
+    def combined(self) -> bool:
+        """No single change flips it: the only change found takes several steps together."""
+        return bool(self.changes) and len(self.changes[0].steps) > 1
+
+
+class Decision(NamedTuple):
+    """Hold or skip, in which format, and why."""
+
+    meeting: str
+    source: str
+    verdict: str
+    score: int
+    threshold: int
+    format: str
+    format_scores: Mapping[str, int]
+    alternative: Optional[str]
+    cost: Cost
+    fired: Tuple[FiredRule, ...]
+    suggestions: Tuple[str, ...]
+    pack: str
+    version: str
+    base: int = BASE_NECESSITY
+    facts: Mapping[str, Any] = EMPTY
+    what_if: Optional[WhatIf] = None  # computed on request: Advisor.check(..., what_if=True)
+    load: Optional[Mapping[str, Any]] = None  # the recent load computed from calendars, when given
+    load_limits: Mapping[str, Tuple[float, ...]] = EMPTY  # the pack's thresholds for the load (not in JSON)
+
+    @property
+    def hold(self) -> bool:
+        return self.verdict == "hold"
+
+
+def decide(
+    *,
+    title: str,
+    source: str,
+    facts: Mapping[str, Any],
+    fired_ids: "frozenset[str] | set[str]",
+    pack: RulePack,
+    render: SnippetRenderer,
+    threshold: int = DEFAULT_THRESHOLD,
+    currency: str = DEFAULT_CURRENCY,
+    base: int = BASE_NECESSITY,
+) -> Decision:
+    """Add up the effects of the fired rules into a decision. No rule is evaluated here.
+
+    `render` writes a fired rule's `because` and `suggestion` for this proposal.
+    """
+    fired_rules = [rule for rule in pack.rules if rule.id in fired_ids]
+    context = {**facts, "title": title}
+    fired = tuple(_fire(rule, context, render) for rule in fired_rules)
+    verdict, score, _ = weigh(fired_rules, threshold, base)
+    format_scores = dict.fromkeys(FORMATS, 0)
+    for rule in fired_rules:
+        for name, points in rule.formats.items():  # names are FORMATS' own: checked when the pack loads
+            format_scores[name] += points
+    best = max(FORMATS, key=lambda name: (format_scores[name], -FORMATS.index(name)))
+    suggestions = tuple(dict.fromkeys(f.suggestion for f in fired if f.suggestion))
+    return Decision(
+        meeting=title,
+        source=source,
+        verdict=verdict,
+        score=score,
+        threshold=threshold,
+        format=best,
+        format_scores=format_scores,
+        alternative=None if verdict == "hold" else _alternative(fired),
+        cost=Cost(facts["attendee_hours"], facts["cost"], currency,
+                  facts["yearly_attendee_hours"], facts["yearly_cost"]),
+        fired=fired,
+        suggestions=suggestions,
+        pack=pack.name,
+        version=pack.version,
+        base=base,
+        facts=dict(facts),
+        load_limits=pack.load_limits,
+    )
+
+
+def weigh(fired_rules: Iterable[Union[Rule, FiredRule]], threshold: int = DEFAULT_THRESHOLD,
+          base: int = BASE_NECESSITY) -> Tuple[str, int, int]:
+    """The verdict, the score (kept within 0..100) and the raw total the fired rules add up to:
+    the part of a decision that needs none of its reasons."""
+    raw = base + sum(rule.necessity for rule in fired_rules)
+    score = max(0, min(100, raw))
+    return ("hold" if score >= threshold else "skip"), score, raw
+
+
+def _fire(rule: Rule, context: Mapping[str, Any], render: SnippetRenderer) -> FiredRule:
+    return FiredRule(
+        rule=rule.id,
+        necessity=rule.necessity,
+        formats=rule.formats,  # read-only, as the rule's are
+        reason=_render(rule, "because", rule.because, context, render),
+        source=rule.source,
+        alternative=rule.alternative,
+        suggestion=_render(rule, "suggestion", rule.suggestion, context, render) if rule.suggestion else None,
+        translations=rule.translations,
+    )
+
+
+def _render(rule: Rule, name: str, source: str, context: Mapping[str, Any], render: SnippetRenderer) -> str:
+    """A rule's snippet; one that fails on this proposal is the rule's fault and is reported as such."""
+    try:
+        return render(source, context)
+    except Exception as error:
+        raise RuleError([Problem(rule.file, f"template fails on the proposal {context.get('title')!r}: "
+                                            f"{type(error).__name__}: {error}",
+                                 rule.line or None, rule.column or None, f"{rule.id}.{name}")]) from None
+
+
+def _alternative(fired: Sequence[FiredRule]) -> str:
+    """The alternative named by the rule that weighed most against the meeting."""
+    named = [f for f in fired if f.alternative]
+    if not named:
+        return DEFAULT_ALTERNATIVE
+    return min(named, key=lambda f: f.necessity).alternative  # type: ignore[return-value]

@@ -1,0 +1,122 @@
+"""The facts rules may talk about: one typed schema, and their derivation from a proposal.
+
+The schema is the rule language's vocabulary: a rule naming a fact that is not here, or
+comparing it with a value of another type, is refused when its pack loads.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple
+
+from advisor.core.meeting import Meeting
+from advisor.core.vocabulary import DEFAULT_HOURLY_COST, OCCURRENCES_PER_YEAR, PURPOSES, RECURRENCES, ROLES
+
+
+class FactSpec(NamedTuple):
+    """One fact rules may name: its type, its meaning, and the words it may hold."""
+
+    name: str
+    kind: str  # "int", "number", "bool", "word" (one of `words`), "words" (a list of them)
+    description: str
+    words: Tuple[str, ...] = ()
+    optional: bool = False  # may be unknown (null); comparisons on it are then false
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind == "words"
+
+
+FACTS: Dict[str, FactSpec] = {spec.name: spec for spec in (
+    FactSpec("purposes", "words", "why the meeting is proposed", words=PURPOSES),
+    FactSpec("purpose_count", "int", "how many purposes are given"),
+    FactSpec("duration_minutes", "int", "planned length in minutes"),
+    FactSpec("decision_required", "bool", "something must be decided in the meeting"),
+    FactSpec("recurrence", "word", "none, daily, weekly, biweekly or monthly", words=RECURRENCES),
+    FactSpec("recurring", "bool", "the meeting repeats"),
+    FactSpec("occurrences_per_year", "int", "how often it is held in a year (1 when one-off)"),
+    FactSpec("has_agenda", "bool", "an agenda is given"),
+    FactSpec("agenda_items", "int", "number of agenda items"),
+    FactSpec("attendees", "int", "everyone who attends, the organizer included"),
+    FactSpec("remote_attendees", "int", "attendees joining from elsewhere"),
+    FactSpec("in_person_attendees", "int", "attendees in the room"),
+    FactSpec("all_remote", "bool", "every attendee joins from elsewhere"),
+    FactSpec("external_attendees", "int", "customers, prospects and others from outside"),
+    FactSpec("external_in_person", "int", "attendees from outside who come to the room"),
+    FactSpec("internal_attendees", "int", "attendees from the company"),
+    FactSpec("roles", "words", "the roles present", words=ROLES),
+    FactSpec("managers", "int", "sales managers and executives attending"),
+    FactSpec("attendee_hours", "number", "attendees x hours"),
+    FactSpec("cost", "number", "attendee-hours x hourly cost, external people excluded"),
+    FactSpec("yearly_attendee_hours", "number", "attendee-hours over a year of occurrences"),
+    FactSpec("yearly_cost", "number", "cost over a year of occurrences"),
+    FactSpec("load_hours", "number", "average meeting hours per attendee per 7 days", optional=True),
+    FactSpec("load_meetings", "number", "average meetings per attendee per 7 days", optional=True),
+    FactSpec("same_topic_days_ago", "number", "days since the last meeting on this topic", optional=True),
+    FactSpec("reliable_internet", "bool", "every remote attendee has a device and a reliable connection"),
+    FactSpec("visual_material", "bool", "slides, a demo or a shared screen are needed"),
+    FactSpec("sensitive", "bool", "a personal or confidential matter"),
+)}
+
+
+def derive_facts(meeting: Meeting, hourly_cost: Optional[Mapping[str, float]] = None) -> Dict[str, Any]:
+    """Every fact of FACTS for `meeting`; unknown optional facts are None."""
+    rates = {**DEFAULT_HOURLY_COST, **(hourly_cost or {})}
+    groups = meeting.audience
+    attendees = sum(g.count for g in groups)
+    remote = sum(g.count for g in groups if g.remote)
+    external = sum(g.count for g in groups if g.external)
+    hours = meeting.duration_minutes / 60
+    per_hour = sum(g.count * (rates[g.role] if g.hourly_cost is None else g.hourly_cost)
+                   for g in groups if not g.external)
+    occurrences = OCCURRENCES_PER_YEAR[meeting.recurrence]
+    load_hours, load_meetings = _weekly_load(meeting)
+    attendee_hours = round(attendees * hours, 2)
+    cost = round(per_hour * hours, 2)
+    return {
+        "purposes": list(meeting.purposes),
+        "purpose_count": len(meeting.purposes),
+        "duration_minutes": meeting.duration_minutes,
+        "decision_required": meeting.decision_required,
+        "recurrence": meeting.recurrence,
+        "recurring": meeting.recurrence != "none",
+        "occurrences_per_year": occurrences,
+        "has_agenda": bool(meeting.agenda),
+        "agenda_items": len(meeting.agenda),
+        "attendees": attendees,
+        "remote_attendees": remote,
+        "in_person_attendees": attendees - remote,
+        "all_remote": remote == attendees,
+        "external_attendees": external,
+        "external_in_person": sum(g.count for g in groups if g.external and not g.remote),
+        "internal_attendees": attendees - external,
+        "roles": sorted({g.role for g in groups}),
+        "managers": sum(g.count for g in groups if g.role in ("sales_manager", "executive")),
+        "attendee_hours": attendee_hours,
+        "cost": cost,
+        "yearly_attendee_hours": round(attendee_hours * occurrences, 2),
+        "yearly_cost": round(cost * occurrences, 2),
+        "load_hours": load_hours,
+        "load_meetings": load_meetings,
+        "same_topic_days_ago": meeting.recent_load.same_topic_days_ago,
+        "reliable_internet": meeting.setting.reliable_internet,
+        "visual_material": meeting.setting.visual_material,
+        "sensitive": meeting.setting.sensitive,
+    }
+
+
+def _weekly_load(meeting: Meeting) -> Tuple[Optional[float], Optional[float]]:
+    """Average meeting hours and meetings per attendee, scaled to 7 days.
+
+    `recent_load` speaks for the whole audience; without it, the groups' own
+    `meeting_hours_last_7_days` are averaged over the people who gave them.
+    """
+    load = meeting.recent_load
+    scale = 7 / load.window_days
+    hours = None if load.meeting_hours is None else round(load.meeting_hours * scale, 2)
+    meetings = None if load.meetings is None else round(load.meetings * scale, 2)
+    if hours is None:
+        known = [(g.count, g.meeting_hours_last_7_days) for g in meeting.audience
+                 if g.meeting_hours_last_7_days is not None]
+        if known:
+            people = sum(count for count, _ in known)
+            hours = round(sum(count * h for count, h in known) / people, 2)  # type: ignore[operator]
+    return hours, meetings

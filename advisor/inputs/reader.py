@@ -1,0 +1,27 @@
+"""A proposal file of any kind: YAML or JSON (`meeting.yaml`), or an .ics invitation; '-' is
+standard input."""
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Optional
+
+from advisor.core.meeting import Meeting
+from advisor.inputs.proposal import parse_meeting
+from advisor.inputs.yamlsafe import read_file, read_stream
+
+if TYPE_CHECKING:
+    from advisor.inputs.invite import InviteOptions
+
+
+def read_proposal(name: str, invite: Optional["InviteOptions"] = None) -> Meeting:
+    """The proposal in file `name` ('-': standard input), read no further than the size limit.
+    An invitation is told apart by its .ics name or its first line, BEGIN:VCALENDAR."""
+    file = "<stdin>" if name == "-" else name
+    raw = read_stream(sys.stdin.buffer, file) if name == "-" else read_file(name)  # no further than the limit
+    if name.lower().endswith(".ics") or raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].upper() == b"BEGIN:VCALENDAR":
+        from advisor.inputs.invite import InviteOptions, parse_invite  # icalendar: only for invitations
+
+        return parse_invite(raw, file, invite or InviteOptions())
+    return parse_meeting(raw, file)
+
+

@@ -1,0 +1,183 @@
+"""Compiled rule packs, kept in the user's cache directory between runs.
+
+Loading a pack (reading its YAML with positions, checking every rule, compiling conditions,
+parsing each snippet with Jinja) takes about 70 ms; checking one proposal takes a few. So
+what `rules.load_packs` returns is stored, with each snippet already translated to Python
+(`advisor.snippets`), and the next run starts from it without reading rule YAML or
+importing Jinja. A cached pack is used only if everything it depends on is as it was: the
+rule files' names and bytes, the folders' paths, the advisor source files (their names, sizes
+and times), advisor's and Python's versions. All of that is stored with it and compared byte
+for byte; its checksum only names the file. The cache is only a shortcut: when it is missing,
+stale, unreadable, unwritable or not private to the user, the pack is loaded as without it.
+
+    ADVISOR_CACHE_DIR=/some/dir   # where to keep it (default: the platform's user cache dir)
+    ADVISOR_CACHE_DIR=            # (empty) never cache
+"""
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import zlib
+from dataclasses import fields
+from pathlib import Path
+from types import CodeType
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+from advisor.version import __version__
+from advisor.core.rules import Rule, RulePack
+from advisor.packs.loader import load_packs
+from advisor.packs.snippets import compile_renderers, python_expressions, register
+
+FORMAT = 3  # of a cache file; bump when its layout changes
+MAX_FILES = 64  # compiled packs kept; the oldest go first
+_PACKAGE = Path(__file__).resolve().parent.parent  # advisor/
+
+
+def load_packs_cached(folders: Sequence[Union[str, "os.PathLike[str]"]]) -> RulePack:
+    """What `rules.load_packs(folders)` returns, from the cache when it holds it."""
+    directory = cache_dir()
+    if directory is not None:
+        sources = pack_sources(folders)
+        name = _file_name(sources)
+        pack = _read(directory / name, sources)
+        if pack is not None:
+            return pack
+    pack = load_packs(folders)
+    renderers = compile_renderers(python_expressions(_snippets(pack)))
+    register(renderers)
+    if directory is not None:
+        _write(directory, name, pack, renderers, sources)
+    return pack
+
+
+def cache_dir() -> Optional[Path]:
+    """Where compiled packs are kept, or None when caching is off."""
+    configured = os.environ.get("ADVISOR_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) / "packs" if configured else None
+    # The platform's user cache directory, as platformdirs finds it (which costs 7 ms to import).
+    try:
+        if sys.platform == "win32":
+            root = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "advisor" / "Cache"
+        elif sys.platform == "darwin":
+            root = Path.home() / "Library" / "Caches" / "advisor"
+        else:
+            root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "advisor"
+    except RuntimeError:  # no home folder to be found: no cache
+        return None
+    return root / "packs"
+
+
+def pack_sources(folders: Sequence[Union[str, "os.PathLike[str]"]]) -> bytes:
+    """Everything a compiled pack depends on, as bytes: equal bytes, the same pack."""
+    parts = [f"{FORMAT} {__version__} {sys.version} {sys.implementation.cache_tag}".encode()]
+    parts += [f"{name} {stat.st_size} {stat.st_mtime_ns}".encode() for name, stat in _modules()]
+    for folder in folders:
+        path = os.path.realpath(folder)
+        parts.append(f"folder {path}".encode())
+        for file in _rule_files(path):
+            parts.append(f"{os.path.relpath(file, path)} {os.path.getsize(file)}".encode())
+            with open(file, "rb") as stream:
+                parts.append(stream.read())
+    return b"\0".join(parts)
+
+
+def _modules() -> List[Tuple[str, os.stat_result]]:
+    """The advisor's source files (the code that reads and compiles rules among them), with their
+    size and time: path relative to the package, and stat, in a stable order."""
+    found = []
+    folders = [str(_PACKAGE)]
+    while folders:
+        folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(".py"):
+                    found.append((os.path.relpath(entry.path, _PACKAGE), entry.stat()))
+                elif entry.is_dir() and os.path.exists(os.path.join(entry.path, "__init__.py")):
+                    folders.append(entry.path)  # a subpackage; not the rules, templates or locale data
+    return sorted(found)
+
+
+def _file_name(sources: bytes) -> str:
+    # A checksum, not a cryptographic digest: the sources stored in the file decide, and
+    # hashlib would load OpenSSL, a tenth of a one-proposal run.
+    return f"{zlib.crc32(sources):08x}-{zlib.adler32(sources):08x}.marshal"
+
+
+def _rule_files(path: str) -> Iterator[str]:
+    """Every YAML file a pack may read: more than `load_pack` reads today is only safer."""
+    if os.path.isfile(path):
+        yield path
+        return
+    for root, directories, names in os.walk(path):
+        directories[:] = sorted(d for d in directories if not d.startswith("."))
+        for name in sorted(names):
+            if name.endswith((".yaml", ".yml")):
+                yield os.path.join(root, name)
+
+
+def _snippets(pack: RulePack) -> List[str]:
+    return [text for rule in pack.rules for text in (rule.because, rule.suggestion) if text]
+
+
+def _private(directory: Path) -> bool:
+    """Only the user may write there: cached snippets become code."""
+    if not hasattr(os, "getuid"):
+        return True
+    stat = directory.stat()
+    return stat.st_uid == os.getuid() and not stat.st_mode & 0o022
+
+
+def _read(path: Path, sources: bytes) -> Optional[RulePack]:
+    try:
+        if not _private(path.parent):
+            return None
+        record = marshal.loads(path.read_bytes())
+        if not (isinstance(record, dict) and record.get("format") == FORMAT and record.get("sources") == sources
+                and isinstance(record.get("digest"), str)):
+            return None
+        rules = tuple(Rule(**values) for values in record["rules"])
+        pack = RulePack(rules=rules, **record["pack"])
+        vars(pack)["digest"] = record["digest"]  # as computed when the pack was stored (a cached_property)
+        register(record["renderers"])
+        return pack
+    except (OSError, ValueError, EOFError, TypeError, KeyError, SyntaxError):
+        return None  # absent, damaged, or written by other code: load the pack instead
+
+
+def _write(directory: Path, name: str, pack: RulePack, renderers: CodeType, sources: bytes) -> None:
+    record: Dict[str, Any] = {
+        "format": FORMAT,
+        "sources": sources,
+        "digest": pack.digest,
+        "pack": {f.name: getattr(pack, f.name) for f in fields(pack) if f.name != "rules"},
+        "rules": [rule._asdict() for rule in pack.rules],
+        "renderers": renderers,
+    }
+    try:
+        data = marshal.dumps(record)
+    except ValueError:  # a value marshal cannot store: this pack is simply not cached
+        return
+    import tempfile
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _private(directory):
+            return
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
+    except OSError:
+        return  # a read-only or full disk: run without the cache
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, directory / name)
+        _prune(directory)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _prune(directory: Path) -> None:
+    files = sorted(directory.glob("*.marshal"), key=lambda p: p.stat().st_mtime)
+    for old in files[:-MAX_FILES]:
+        old.unlink()

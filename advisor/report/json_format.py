@@ -1,0 +1,58 @@
+"""Decisions as JSON for machines: the stable keys of docs/decision.md, texts in the reader's language."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Sequence
+
+from advisor.core.decision import Decision, WhatIf
+from advisor.report.changes import describe_change
+from advisor.report.i18n import DEFAULT_LANGUAGE, check_language, rule_text, snippet_context
+
+
+def to_dict(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
+    """The JSON object of one decision (docs/decision.md), its reasons, suggestions and what-if
+    changes worded in `lang`; `what_if` is null unless the search was asked for."""
+    d = decision
+    value: Dict[str, Any] = {
+        "meeting": d.meeting,
+        "source": d.source,
+        "verdict": d.verdict,
+        "score": d.score,
+        "threshold": d.threshold,
+        "format": d.format,
+        "format_scores": dict(d.format_scores),
+        "alternative": d.alternative,
+        "cost": d.cost._asdict(),
+        "fired": [{"rule": f.rule, "necessity": f.necessity, "formats": dict(f.formats), "reason": f.reason,
+                   "source": f.source} for f in d.fired],
+        "suggestions": list(d.suggestions),
+        "rules": {"pack": d.pack, "version": d.version},
+        "base": d.base,
+        "facts": dict(d.facts),
+        "what_if": None if d.what_if is None else what_if_list(d.what_if, lang),
+        **({"load": dict(d.load)} if d.load is not None else {}),
+    }
+    if check_language(lang) != DEFAULT_LANGUAGE:
+        context = snippet_context(d)
+        for entry, fired in zip(value["fired"], d.fired):
+            entry["reason"] = rule_text(fired, "because", lang, context)
+        texts = [rule_text(f, "suggestion", lang, context) for f in d.fired if f.suggestion]
+        value["suggestions"] = list(dict.fromkeys(t for t in texts if t))
+    return value
+
+
+def what_if_list(what_if: WhatIf, lang: str = DEFAULT_LANGUAGE) -> List[Dict[str, Any]]:
+    """The changes that flip a decision, each worded and with its steps: `[{"change", "steps", "verdict", "score"}]`."""
+    return [{"change": describe_change(change.steps, lang),
+             "steps": [{"kind": step.kind, "from": step.before, "to": step.after} for step in change.steps],
+             "verdict": change.verdict, "score": change.score} for change in what_if.changes]
+
+
+def to_json(decisions: Sequence[Decision], lang: str = DEFAULT_LANGUAGE, array: Optional[bool] = None) -> str:
+    """One object for one decision, an array for several (docs/decision.md); texts in `lang`.
+
+    `array` says which, when the count does not: a batch whose other files could not be read.
+    """
+    values = [to_dict(d, lang) for d in decisions]
+    as_array = len(values) != 1 if array is None else array
+    return json.dumps(values if as_array else values[0], indent=2, ensure_ascii=False)

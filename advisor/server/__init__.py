@@ -1,0 +1,2 @@
+"""`advisor serve`: the JSON HTTP API (a Falcon application) and the gunicorn master that
+runs it with reloads that drop no request."""

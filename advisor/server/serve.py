@@ -1,0 +1,239 @@
+"""The HTTP API (`advisor.server.app`) under gunicorn, with reloads that drop no request.
+
+Gunicorn's master process never runs the rule engine. It builds the advisor (rule packs and
+configuration, validated and compiled) in a short-lived child process, which hands it back
+pickled without its engine; the worker processes forked from the master unpickle that very
+advisor and compile its rules, so no worker reads a rule file that was not validated.
+SIGHUP (or POST /v1/reload when allowed) does it again: rules or a configuration that fail
+are refused and the running workers go on serving untouched; good ones get new workers, and
+the old ones finish their requests and exit. durable_rules can never unload a ruleset, so
+this is also what bounds memory: a worker only ever holds the rulesets it started with, and
+the master holds none.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import select
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
+
+from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
+
+from advisor.errors import AdvisorError, Problem
+
+if TYPE_CHECKING:
+    from advisor.api import Advisor
+
+DEFAULT_PORT = 8080
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 4
+VALIDATION_TIMEOUT = 120.0  # seconds for a child to build the advisor
+
+log = logging.getLogger("advisor.serve")
+
+@dataclass
+class ServeSettings:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    extra_rules: List[Path] = field(default_factory=list)
+    config: Optional[Path] = None
+    threshold: Optional[int] = None
+    workers: int = DEFAULT_WORKERS
+    threads: int = DEFAULT_THREADS
+    decision_log: Optional[Path] = None
+    allow_reload: bool = False
+    max_body: int = 1024 * 1024
+    access_log: Optional[str] = None
+
+    @property
+    def bind(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def build_advisor(settings: ServeSettings) -> "Advisor":
+    """The advisor that `advisor check` would build from the same options."""
+    from advisor.api import Advisor
+    from advisor.packs.config import find_config
+
+    return Advisor(extra_rules=settings.extra_rules, threshold=settings.threshold,
+                   config=find_config(settings.config))
+
+
+@dataclass(frozen=True)
+class Validated:
+    """An advisor built and compiled in a child process, pickled without its engine."""
+
+    pickled: bytes
+    pack: str
+    rules_version: str
+
+    def advisor(self) -> "Advisor":
+        return pickle.loads(self.pickled)  # compiles the rules in this process
+
+
+def validate_in_child(settings: ServeSettings) -> Validated:
+    """Build the advisor in a forked child, so that the calling process never loads a
+    ruleset; AdvisorError with the problems if it fails."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, which leaves through os._exit
+        os.close(read_end)
+        for number in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGCHLD):
+            signal.signal(number, signal.SIG_DFL)  # not the master's handlers
+        try:
+            advisor = build_advisor(settings)
+            report: Dict[str, Any] = {"advisor": pickle.dumps(advisor), **_served(advisor)}
+        except AdvisorError as error:
+            report = {"problems": [p._asdict() for p in error.problems]}
+        except BaseException as error:  # a bug: the master must not die of it
+            report = {"problems": [{"file": "advisor", "message": f"internal error ({type(error).__name__}: {error})"}]}
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(pickle.dumps(report))
+        os._exit(0)
+    os.close(write_end)
+    try:
+        payload = _read_all(read_end, time.monotonic() + VALIDATION_TIMEOUT)
+    finally:
+        os.close(read_end)
+        _reap(pid)
+    if payload is None:
+        raise AdvisorError([Problem("advisor serve", f"validating the rules took more than {VALIDATION_TIMEOUT:.0f} s")])
+    if not payload:
+        raise AdvisorError([Problem("advisor serve", "the process validating the rules died")])
+    report = pickle.loads(payload)  # from our own child; the advisor inside stays pickled here
+    if "problems" in report:
+        raise AdvisorError([Problem(**fields) for fields in report["problems"]])
+    return Validated(report["advisor"], report["pack"], report["rules_version"])
+
+
+def _served(advisor: "Advisor") -> Dict[str, Any]:
+    from advisor.decisionlog import rules_version
+
+    return {"pack": advisor.pack.name, "pack_version": advisor.pack.version, "rules_version": rules_version(advisor)}
+
+
+def _read_all(fd: int, deadline: float) -> Optional[bytes]:
+    chunks: List[bytes] = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            return None
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _reap(pid: int) -> None:
+    try:
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+        if not finished:  # still running: it overran its time
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    except ChildProcessError:  # already reaped by the master's SIGCHLD handling
+        pass
+
+
+class ServeApplication(BaseApplication):
+    """Gunicorn's application: settings for the master, the Falcon app in each worker."""
+
+    def __init__(self, settings: ServeSettings):
+        self.settings = settings
+        self.validated = validate_in_child(settings)
+        if settings.decision_log is not None:
+            from advisor.decisionlog import DecisionLog
+
+            DecisionLog(settings.decision_log).close()  # refuse to start when it cannot be written
+        super().__init__(prog="advisor serve")
+
+    def validate(self, log: Any) -> bool:
+        """In the master, on SIGHUP: True when the new rules passed and new workers should start."""
+        try:
+            validated = validate_in_child(self.settings)
+        except AdvisorError as error:
+            for problem in error.problems:
+                log.error("%s", problem)
+            log.error("reload refused: the rules in service (version %s) keep serving",
+                      self.validated.rules_version)
+            return False
+        log.info("reloading: rule pack %s, rules version %s", validated.pack, validated.rules_version)
+        self.validated = validated
+        return True
+
+    def load_config(self) -> None:
+        settings = self.settings
+        values: Dict[str, Any] = {
+            "bind": [settings.bind],
+            "workers": settings.workers,
+            "worker_class": "gthread",
+            "threads": settings.threads,
+            "keepalive": 5,
+            "timeout": 60,
+            "graceful_timeout": 30,
+            "preload_app": False,  # each worker compiles the validated advisor after the fork
+            "proc_name": "advisor",
+            "errorlog": "-",
+            "accesslog": settings.access_log,
+            "loglevel": "info",
+            "when_ready": _when_ready,
+            "control_socket_disable": True,  # gunicorn >= 25 would open one in $HOME otherwise
+        }
+        for name, value in values.items():
+            if name in self.cfg.settings:
+                self.cfg.set(name, value)
+
+    def load(self) -> Any:
+        """In each worker: the validated advisor, compiled here, and the WSGI app."""
+        from advisor.decisionlog import DecisionLog
+        from advisor.server.app import create_app
+
+        _share_gunicorn_log()
+        settings = self.settings
+        advisor = self.validated.advisor()
+        decision_log = DecisionLog(settings.decision_log) if settings.decision_log else None
+        reload = _reload_request(settings) if settings.allow_reload else None
+        return create_app(advisor, decision_log=decision_log, max_body=settings.max_body, reload=reload)
+
+    def run(self) -> None:
+        ReloadingArbiter(self).run()
+
+
+class ReloadingArbiter(Arbiter):
+    """Gunicorn's master, refusing a reload whose rules or settings do not validate."""
+
+    def reload(self) -> None:
+        if self.app.validate(self.log):
+            super().reload()
+
+
+def _reload_request(settings: ServeSettings) -> Any:
+    """POST /v1/reload, in a worker: validate first to answer at once, then ask the master."""
+
+    def reload() -> Mapping[str, Any]:
+        served = _served(build_advisor(settings))  # AdvisorError -> 409, and nothing is signalled
+        os.kill(os.getppid(), signal.SIGHUP)  # this worker is replaced once the master has validated too
+        return {"status": "reloading", **served}
+
+    return reload
+
+
+def _when_ready(arbiter: Any) -> None:
+    for listener in arbiter.LISTENERS:
+        host, port = listener.sock.getsockname()[:2]
+        host = f"[{host}]" if ":" in host else host
+        arbiter.log.info("advisor serving on http://%s:%d (%d workers)", host, port, arbiter.cfg.workers)
+
+
+def _share_gunicorn_log() -> None:
+    """advisor.* loggers write where gunicorn's error log goes (standard error by default)."""
+    source = logging.getLogger("gunicorn.error")
+    target = logging.getLogger("advisor")
+    target.handlers = list(source.handlers)
+    target.setLevel(logging.INFO)
+    target.propagate = False
