@@ -10,18 +10,18 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
-from advisor.packs.config import Config, apply_config, load_config, settings_from_arguments
 from advisor.core.decision import BASE_NECESSITY, DEFAULT_THRESHOLD, Decision, decide, weigh
-from advisor.engine.durable import Engine
-from advisor.errors import ConfigError, Problem
 from advisor.core.facts import derive_facts
 from advisor.core.meeting import Meeting
-from advisor.inputs.proposal import meeting_from_mapping, read_meeting
-from advisor.resources import default_rules_dir
-from advisor.packs.cache import load_packs_cached
-from advisor.packs.snippets import render_snippet
 from advisor.core.rules import RulePack
 from advisor.core.vocabulary import DEFAULT_CURRENCY
+from advisor.engine.durable import Engine
+from advisor.errors import ConfigError, Problem
+from advisor.inputs.proposal import meeting_from_mapping, read_meeting
+from advisor.packs.cache import load_packs_cached
+from advisor.packs.config import Config, apply_config, load_config, settings_from_arguments
+from advisor.packs.snippets import render_snippet
+from advisor.resources import default_rules_dir
 
 if TYPE_CHECKING:
     from advisor.inputs.calendar import Calendars, MeetingLoad

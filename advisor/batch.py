@@ -14,9 +14,9 @@ from advisor.errors import AdvisorError, Problem
 
 if TYPE_CHECKING:
     from advisor.api import Advisor
-    from advisor.inputs.calendar import Calendars
     from advisor.core.decision import Decision
     from advisor.core.meeting import Meeting
+    from advisor.inputs.calendar import Calendars
 
 PROPOSAL_SUFFIXES = (".yaml", ".yml")
 # Fewer files than this per worker, and starting workers costs what they save: measured on two

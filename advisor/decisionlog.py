@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,13 +32,15 @@ if TYPE_CHECKING:
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)  # server workers must not leak it to children
 
-try:
-    from fcntl import LOCK_EX as _LOCK_EX, LOCK_UN as _LOCK_UN, flock as _flock
-except ImportError:  # pragma: no cover - not POSIX: O_APPEND alone keeps lines whole
+if sys.platform == "win32":  # pragma: no cover - not POSIX: O_APPEND alone keeps lines whole
     _LOCK_EX = _LOCK_UN = 0
 
     def _flock(fd: int, operation: int) -> None:
         pass
+else:
+    from fcntl import LOCK_EX as _LOCK_EX
+    from fcntl import LOCK_UN as _LOCK_UN
+    from fcntl import flock as _flock
 
 RECORD_FIELDS = ("time", "proposal", "rules_version", "verdict", "score", "format")
 
@@ -99,8 +102,8 @@ class DecisionLog:
         try:
             self._fd: Optional[int] = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | _CLOEXEC, 0o644)
         except OSError as error:
-            raise DecisionLogError([Problem(str(self.path), f"cannot open the decision log: {error.strerror or error}")]) \
-                from None
+            message = f"cannot open the decision log: {error.strerror or error}"
+            raise DecisionLogError([Problem(str(self.path), message)]) from None
         self._lock = threading.Lock()  # flock() does not tell this process's threads apart
 
     def record(self, decision: "Decision", proposal: str, rules: str) -> Dict[str, Any]:

@@ -53,9 +53,10 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def choice_hint(word: object, choices: Sequence[str]) -> str:
+def choice_hint(word: object, choices: Iterable[str]) -> str:
     """'; did you mean 'x'?' when a close choice exists, else '; expected one of a, b, c'."""
-    return did_you_mean(word, choices) or f"; expected one of {', '.join(choices)}"
+    words = list(choices)
+    return did_you_mean(word, words) or f"; expected one of {', '.join(words)}"
 
 
 def describe(value: object) -> str:

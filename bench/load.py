@@ -68,7 +68,8 @@ class Server:
         self.log_path = workdir / "server.log"
         self.decision_log = workdir / "decisions.jsonl"
         command = [sys.executable, "-m", "advisor", "serve", "--host", "127.0.0.1", "--port", "0",
-                   "--workers", str(workers), "--threads", str(threads), "--rules", str(pack), "--decision-log", str(self.decision_log)]
+                   "--workers", str(workers), "--threads", str(threads), "--rules", str(pack),
+                   "--decision-log", str(self.decision_log)]
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=self.log_path.open("wb"))
@@ -114,7 +115,7 @@ class Server:
 
     def memory(self) -> Dict[str, Any]:
         """Resident memory in MB: the master, and each worker."""
-        workers = [pid for pid in _children(self.process.pid)]
+        workers = list(_children(self.process.pid))
         return {"master": _rss_mb(self.process.pid), "workers": [_rss_mb(pid) for pid in workers]}
 
     def cpu_seconds(self) -> float:

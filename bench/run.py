@@ -95,7 +95,7 @@ def _wall(command: Sequence[str], env: Dict[str, str]) -> float:
 
 def _alternate(commands: Dict[str, Sequence[str]], env: Dict[str, str], runs: int) -> Dict[str, List[float]]:
     times: Dict[str, List[float]] = {name: [] for name in commands}
-    for name, command in commands.items():  # once each first: caches and bytecode in place
+    for command in commands.values():  # once each first: caches and bytecode in place
         _wall(command, env)
     for _ in range(runs):
         for name, command in commands.items():
@@ -157,8 +157,8 @@ def decision_step(count: int, rounds: int) -> List[Row]:
     print("decision step ...", file=sys.stderr)
     from advisor.api import Advisor
     from advisor.core.facts import derive_facts
-    from advisor.inputs.proposal import meeting_from_mapping
     from advisor.engine.reference import ReferenceEngine
+    from advisor.inputs.proposal import meeting_from_mapping
 
     advisor = Advisor()
     conditions = {rule.id: rule.condition for rule in advisor.pack.rules}

@@ -46,11 +46,11 @@ def main() -> int:
           f"{'html en ms':>10} {'html ar ms':>10}")
     ratios, costs = [], []
     for name, meeting in meetings.items():
-        plain = best(lambda: advisor.check(meeting), args.repeat)
-        asked = best(lambda: advisor.check(meeting, what_if=True), args.repeat)
+        plain = best(lambda m=meeting: advisor.check(m), args.repeat)
+        asked = best(lambda m=meeting: advisor.check(m, what_if=True), args.repeat)
         decision = advisor.check(meeting, what_if=True)
-        english = best(lambda: render(decision, "html"), args.repeat)
-        arabic = best(lambda: render(decision, "html", lang="ar"), args.repeat)
+        english = best(lambda d=decision: render(d, "html"), args.repeat)
+        arabic = best(lambda d=decision: render(d, "html", lang="ar"), args.repeat)
         ratios.append(asked / plain)
         costs.append(asked)
         print(f"{name:28} {decision.verdict:7} {plain * 1e3:9.2f} {asked * 1e3:10.1f} {asked / plain:6.0f} "

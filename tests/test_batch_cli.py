@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
-
-from advisor.errors import InputError, Problem
-from advisor.core.numbers import money, num
-from bench.proposals import proposals, write_proposals
 from conftest import EXAMPLES, ROOT, proposal, write_yaml
+
+from advisor.core.numbers import money, num
+from advisor.errors import InputError, Problem
+from bench.proposals import proposals, write_proposals
 
 FAST = "--no-what-if"  # what-if explores ~100 variants of each proposal: not what these tests are about
 

@@ -6,10 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, ROOT
 
 from advisor.report.render import render
-
-from conftest import EXAMPLES, ROOT
 
 _spec = importlib.util.spec_from_file_location("screenshots", ROOT / "docs" / "screenshots.py")
 screenshots = importlib.util.module_from_spec(_spec)

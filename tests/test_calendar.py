@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from advisor.inputs.calendar import MAX_PER_DAY, read_calendars
 from advisor.errors import InputError
+from advisor.inputs.calendar import MAX_PER_DAY, read_calendars
 
 BERLIN = ZoneInfo("Europe/Berlin")
 END = datetime(2026, 3, 2, 10, 0, tzinfo=BERLIN)

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import write_yaml
 from test_calendar import DANA, TEAM, attendee, calendar, event, organizer
 

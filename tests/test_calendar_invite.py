@@ -6,10 +6,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from test_calendar import attendee, calendar, event, organizer
 
 from advisor.errors import InputError
 from advisor.inputs.invite import InviteOptions, parse_invite, read_roles
-from test_calendar import attendee, calendar, event, organizer
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import EXAMPLES, ROOT, expected_examples
+
 from advisor.report.json_format import to_dict
 
 

@@ -13,10 +13,10 @@ from typing import Any, Dict
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from advisor.packs.conditions import parse
-from advisor.engine.durable import Engine
 from whengen import compiled, random_when
+
+from advisor.engine.durable import Engine
+from advisor.packs.conditions import parse
 
 WORDS = ("weekly", "none", "daily")
 PURPOSES = ("coaching", "strategy", "status_update", "training")

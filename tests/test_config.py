@@ -5,11 +5,11 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, proposal
 
 from advisor.api import Advisor
-from advisor.packs.config import Config, config_from_mapping, find_config, load_config
 from advisor.errors import ConfigError
-from conftest import EXAMPLES, proposal
+from advisor.packs.config import Config, config_from_mapping, find_config, load_config
 
 PIPELINE = str(EXAMPLES / "pipeline-review.yaml")  # load_hours 9: heavy-meeting-load does not fire
 BRAINSTORM = str(EXAMPLES / "overloaded-brainstorm.yaml")  # load_hours 22: heavy-meeting-load fires

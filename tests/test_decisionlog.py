@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, ROOT, proposal, write_yaml
 
 from advisor.api import Advisor
 from advisor.decisionlog import RECORD_FIELDS, DecisionLog, DecisionLogError, proposal_digest, rules_version
 from advisor.inputs.proposal import meeting_from_mapping, parse_meeting, read_meeting
-from conftest import EXAMPLES, ROOT, proposal, write_yaml
 
 
 def lines(path: Path):

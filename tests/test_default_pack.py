@@ -13,8 +13,8 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing the pack
     sys.path.insert(0, str(ROOT))
 
 from advisor.api import Advisor  # noqa: E402
-from advisor.packs.casetests import Case, coverage, load_cases, run_cases  # noqa: E402
 from advisor.errors import InputError  # noqa: E402
+from advisor.packs.casetests import Case, coverage, load_cases, run_cases  # noqa: E402
 
 CASES_FILE = ROOT / "rules" / "tests" / "default.yaml"
 EXAMPLES = ROOT / "examples"

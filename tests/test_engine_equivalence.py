@@ -15,15 +15,15 @@ import sys
 from typing import Any, Dict
 
 import pytest
-
-from advisor.api import Advisor
-from advisor.engine.durable import ALPHA_BUDGET, Engine, alpha_cost, ruleset_definition, shard
-from advisor.core.facts import derive_facts
-from advisor.inputs.proposal import meeting_from_mapping
-from advisor.engine.reference import ReferenceEngine
-from bench.proposals import proposals
 from conftest import ROOT
 from whengen import compiled, random_when
+
+from advisor.api import Advisor
+from advisor.core.facts import derive_facts
+from advisor.engine.durable import ALPHA_BUDGET, Engine, alpha_cost, ruleset_definition, shard
+from advisor.engine.reference import ReferenceEngine
+from advisor.inputs.proposal import meeting_from_mapping
+from bench.proposals import proposals
 
 
 @pytest.fixture(scope="module")

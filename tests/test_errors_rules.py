@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import List
 
 import pytest
-
 from conftest import EXAMPLES, ROOT
 
 DEFAULT_PURPOSE = ROOT / "rules" / "purpose.yaml"
@@ -107,8 +106,8 @@ def test_between_bounds_in_order(refused):
 
 
 def test_condition_too_complex_for_the_engine(refused):
-    from advisor.packs.conditions import compile_condition, parse
     from advisor.engine.durable import ALPHA_BUDGET, alpha_cost
+    from advisor.packs.conditions import compile_condition, parse
 
     any_of = {"any": [{"attendees": 1}, {"attendees": 2}, {"attendees": 3}]}
     tests = alpha_cost(compile_condition(parse({"all": [any_of] * 4}, (), print))) + 2  # tag test and sentinel

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
+from conftest import EXAMPLES, proposal
 
 from advisor.api import Advisor
 from advisor.engine.durable import Engine
-from advisor.packs.explain import Explainer, condition_text, conjuncts, rule_tree
 from advisor.packs.conditions import compile_condition
-from conftest import EXAMPLES, proposal
+from advisor.packs.explain import Explainer, condition_text, conjuncts, rule_tree
 
 
 @pytest.fixture(scope="module")

@@ -20,19 +20,19 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 import yaml
+from conftest import EXAMPLES, ROOT
 
+from advisor.core.facts import derive_facts
 from advisor.inputs import validation
+from advisor.inputs.proposal import meeting_from_mapping
+from advisor.inputs.schema import validate as jsonschema_validate
+from advisor.inputs.yamlsafe import Document, load_yaml
 from advisor.packs import cache as packcache
 from advisor.packs import loader as rules
 from advisor.packs import snippets
-from advisor.core.facts import derive_facts
-from advisor.inputs.proposal import meeting_from_mapping
-from advisor.resources import default_rules_dir
-from advisor.inputs.schema import validate as jsonschema_validate
 from advisor.packs.sandbox import render_snippet as jinja_render
-from advisor.inputs.yamlsafe import Document, load_yaml
+from advisor.resources import default_rules_dir
 from bench.proposals import proposals
-from conftest import EXAMPLES, ROOT
 
 # ------------------------------------------------------------------------------------------ YAML
 
@@ -88,8 +88,8 @@ def test_plain_data_is_read_once_and_read_again_only_for_its_positions(monkeypat
 
 
 def test_without_libyaml_the_same_values_and_the_same_refusals(monkeypatch) -> None:
-    from advisor.inputs import yamlsafe
     from advisor.errors import InputError
+    from advisor.inputs import yamlsafe
 
     text = (EXAMPLES / "pipeline-review.yaml").read_text()
     expected = load_yaml(text, "p.yaml").data

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 import pytest
+from conftest import EXAMPLES, expected_examples, proposal
 
 from advisor.api import Advisor
 from advisor.cli.check import _use_color
@@ -13,8 +14,6 @@ from advisor.core.decision import Decision
 from advisor.errors import ConfigError
 from advisor.report.json_format import to_dict
 from advisor.report.render import markdown_text, render_many, view
-
-from conftest import EXAMPLES, expected_examples, proposal
 
 EXAMPLE_NAMES = [name for name, _, _ in expected_examples()]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -9,12 +9,11 @@ from babel.messages.checkers import checkers
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from conftest import ROOT
 
 from advisor.errors import RuleError
-from advisor.report.i18n import LOCALE_DIR, translations
 from advisor.packs.loader import load_pack
-
-from conftest import ROOT
+from advisor.report.i18n import LOCALE_DIR, translations
 
 PO = LOCALE_DIR / "ar" / "LC_MESSAGES" / "advisor.po"
 MO = PO.with_suffix(".mo")

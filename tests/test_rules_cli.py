@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 from typing import List, Tuple
 
-from advisor.core.facts import FACTS
 from conftest import ROOT
+
+from advisor.core.facts import FACTS
 
 DOC = ROOT / "docs" / "rules.md"
 
@@ -306,13 +307,13 @@ def test_the_walk_through_of_docs_rules_md_works_from_the_source_tree(tmp_path: 
     assert "### long-meeting-short-agenda" in (tmp_path / "RULES.md").read_text()
 
 
-def test_the_walk_through_works_with_the_installed_cli(installed: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_the_walk_through_works_with_the_installed_cli(installed: Path, tmp_path: Path) -> None:
     commands = _follow_the_walk_through(tmp_path, [str(installed / "bin" / "advisor")], _environment())
     assert commands >= 8
     assert "### long-meeting-short-agenda" in (tmp_path / "RULES.md").read_text()
 
 
-def test_the_installed_default_pack_passes_its_own_tests(installed: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_the_installed_default_pack_passes_its_own_tests(installed: Path, tmp_path: Path) -> None:
     done = subprocess.run([str(installed / "bin" / "advisor"), "rules", "test", "--coverage"], cwd=tmp_path,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
+from conftest import EXAMPLES, ROOT, expected_examples, proposal
 
 from advisor.api import Advisor
 from advisor.decisionlog import RECORD_FIELDS, proposal_digest
 from advisor.inputs.proposal import parse_meeting, read_meeting
 from advisor.inputs.schema import MEETING_SCHEMA
-from conftest import EXAMPLES, ROOT, expected_examples, proposal
 from advisor.report.json_format import to_dict
 from advisor.report.render import render
 

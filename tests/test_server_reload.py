@@ -9,11 +9,11 @@ from typing import List
 
 import gunicorn
 import pytest
+from conftest import EXAMPLES
+from test_server import YAML, Server
 
 from advisor.api import Advisor
 from advisor.decisionlog import rules_version
-from conftest import EXAMPLES
-from test_server import YAML, Server
 
 PROBE = """- id: reload-probe
   description: A rule whose weight the tests change while the server runs.

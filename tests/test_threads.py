@@ -6,12 +6,12 @@ import threading
 from typing import Any, Dict, Iterator, List
 
 import pytest
+from conftest import EXAMPLES
 
 from advisor.api import Advisor
 from advisor.core.records import EMPTY
-from bench.proposals import proposals
-from conftest import EXAMPLES
 from advisor.report.json_format import to_dict
+from bench.proposals import proposals
 
 THREADS = 8
 

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import pytest
+from conftest import EXAMPLES, expected_examples
 from hypothesis import given
 from hypothesis import strategies as st
 
 from advisor.api import Advisor
-from advisor.inputs.proposal import read_meeting
 from advisor.core.decision import Step
 from advisor.core.whatif import LEVERS, MAX_CHECKS, _shrink, apply_steps
+from advisor.inputs.proposal import read_meeting
 from advisor.report.changes import describe_change, describe_step
 from advisor.report.json_format import to_dict
 from advisor.report.render import render
-
-from conftest import EXAMPLES, expected_examples
 
 EXAMPLE_NAMES = [name for name, _, _ in expected_examples()]
 

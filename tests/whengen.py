@@ -23,7 +23,7 @@ def random_when(rng: random.Random, numbers: Sequence[str], words: Dict[str, Seq
     if fact in numbers:
         op = rng.choice(NUMERIC_OPERATORS)
         if op in ("in", "not_in"):
-            return {fact: {op: rng.sample(range(0, top), rng.randint(1, 3))}}
+            return {fact: {op: rng.sample(range(top), rng.randint(1, 3))}}
         if op == "between":
             low = rng.randint(0, top - 2)
             return {fact: {op: [low, low + rng.randint(0, 5)]}}

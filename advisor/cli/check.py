@@ -126,6 +126,7 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
             for result in results(task, names, jobs or available_cores()):
                 advance()
                 if not result.problems and log is not None:
+                    assert result.decision is not None and result.digest is not None  # kept for the log
                     try:  # recorded before it is shown: no decision goes unlogged
                         log.record(result.decision, result.digest, version)
                     except AdvisorError as error:
@@ -134,6 +135,7 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
                 if result.problems:
                     report_problems(result.problems)
                 elif result.line is None:
+                    assert result.decision is not None  # kept for the report (Task.keep_decisions)
                     decisions.append(result.decision)
                 elif output is None:
                     sys.stdout.write(result.line + "\n")
@@ -143,7 +145,7 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
     finally:
         if log is not None:
             log.close()
-    if written:
+    if written and output is not None:
         try:
             write_atomically(Path(output), "\n".join(written) + "\n")
         except AdvisorError as error:

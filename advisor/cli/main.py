@@ -39,7 +39,8 @@ class LazyGroup(click.Group):
             import importlib
 
             module, _, attribute = self.lazy_commands[name].partition(":")
-            return getattr(importlib.import_module(module), attribute)
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
         return super().get_command(ctx, name)
 
 

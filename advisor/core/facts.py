@@ -118,5 +118,5 @@ def _weekly_load(meeting: Meeting) -> Tuple[Optional[float], Optional[float]]:
                  if g.meeting_hours_last_7_days is not None]
         if known:
             people = sum(count for count, _ in known)
-            hours = round(sum(count * h for count, h in known) / people, 2)  # type: ignore[operator]
+            hours = round(sum(count * h for count, h in known) / people, 2)
     return hours, meetings

@@ -21,7 +21,7 @@ class AttendeeGroup(NamedTuple):
     """Alike people attending together: one person unless `count` says more."""
 
     role: str
-    count: int = 1
+    count: int = 1  # type: ignore[assignment]  # the contract's word, though tuple has a count()
     remote: bool = False
     external: bool = False
     name: Optional[str] = None

@@ -4,9 +4,9 @@ Each lever (agenda, length, audience, frequency, decision, load, topic) proposes
 copies of the Meeting, smallest change first, from a bounded set of values. Every copy is
 decided by the judge the caller hands in (the Advisor's own rules and engine), so the engine
 alone says whether the verdict flips: nothing here knows what any rule wants, and nothing
-here words a change for a reader (`advisor.report.changes` does). When no single change flips a skip, levers are combined
-greedily (the one that raises the score most first) and the combination is then trimmed to
-the smallest steps that still hold.
+here words a change for a reader (`advisor.report.changes` does). When no single change
+flips a skip, levers are combined greedily (the one that raises the score most first) and
+the combination is then trimmed to the smallest steps that still hold.
 """
 from __future__ import annotations
 
@@ -208,10 +208,11 @@ def _weekly_hours(meeting: Meeting) -> Optional[float]:
     load = meeting.recent_load
     if load.meeting_hours is not None:
         return round(load.meeting_hours * 7 / load.window_days, 2)
-    known = [(g.count, g.meeting_hours_last_7_days) for g in meeting.audience if g.meeting_hours_last_7_days is not None]
+    known = [(g.count, g.meeting_hours_last_7_days) for g in meeting.audience
+             if g.meeting_hours_last_7_days is not None]
     if not known:
         return None
-    return round(sum(c * h for c, h in known) / sum(c for c, _ in known), 2)  # type: ignore[operator]
+    return round(sum(c * h for c, h in known) / sum(c for c, _ in known), 2)
 
 
 Verdict = Tuple[str, int, int]  # verdict, score, and the score before it is kept within 0..100
@@ -262,7 +263,8 @@ def explore(judge: Judge, meeting: Meeting, decision: Decision, levers: Sequence
                         break
         if not changes and not decision.hold:
             # the unclamped total tells the search how far a skip at 0 still is from the threshold
-            combination = _combine(budgeted, meeting, weigh(decision.fired, decision.threshold, decision.base)[2], levers)
+            raw = weigh(decision.fired, decision.threshold, decision.base)[2]
+            combination = _combine(budgeted, meeting, raw, levers)
             if combination is not None:
                 changes.append(combination)
     except _OutOfChecks:

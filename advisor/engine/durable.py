@@ -112,8 +112,8 @@ def ruleset_definition(conditions: Mapping[str, Dict[str, Any]],
                        names: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
     """The durable_rules ruleset for rule id -> compiled condition, plus the sentinel; facts
     are read from the fields `names` gives them (by default, their own names)."""
-    definition = {rule_id: {"all": [{"m": {"$and": [TAG, flatten(condition, names)]}}]}
-                  for rule_id, condition in conditions.items()}
+    definition: Dict[str, Any] = {rule_id: {"all": [{"m": {"$and": [TAG, flatten(condition, names)]}}]}
+                                  for rule_id, condition in conditions.items()}
     definition[SENTINEL] = {"all": [{"m": TAG}]}
     return definition
 
@@ -214,8 +214,10 @@ def _ruleset(definition: Dict[str, Any]) -> _Ruleset:
 def _encoder() -> Callable[[Any], str]:
     """Compact JSON, NaN refused. json's C encoder is built once here: json.dumps builds one per
     call, which is a tenth of a decision."""
-    from json.encoder import c_make_encoder, encode_basestring_ascii
+    from json import encoder
 
+    c_make_encoder = getattr(encoder, "c_make_encoder", None)  # CPython's C encoder, when built
+    encode_basestring_ascii = encoder.encode_basestring_ascii
     encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
     if c_make_encoder is None:  # pragma: no cover - Pythons without the C accelerator
         return encode

@@ -323,7 +323,8 @@ class Calendars:
                 entry[0] = entry[0] or person.name
                 entry[1] += 1
                 entry[2] += occurrence.seconds
-        per_person = sorted((PersonLoad(email, name, count, seconds) for email, (name, count, seconds) in totals.items()),
+        per_person = sorted((PersonLoad(email, name, count, seconds)
+                             for email, (name, count, seconds) in totals.items()),
                             key=lambda p: (-p.seconds, -p.meetings, p.email))
         return WindowLoad(start, end, window_days, self.files, tuple(per_person), tuple(occurrences))
 
@@ -333,7 +334,7 @@ class Calendars:
         window_days = meeting.recent_load.window_days
         window = self.load(end, window_days, **options)
         people: Dict[str, AttendeeLoad] = {}
-        for index, group in enumerate(meeting.audience):
+        for group in meeting.audience:
             if not group.email:
                 continue
             email = normalize_email(group.email)
@@ -519,7 +520,7 @@ def _standard_time(calendar: Any, file: str, lines: "_Lines") -> Any:
 class _ZoneWalker(x_wr_timezone.UTCChangingWalker):  # type: ignore[misc]
     """x-wr-timezone's walker, except that a VTIMEZONE without TZNAME is not 'floating'."""
 
-    def is_Floating(self, dt: datetime) -> bool:  # noqa: N802 - the library's name
+    def is_Floating(self, dt: datetime) -> bool:
         return dt.tzinfo is None
 
 
@@ -558,7 +559,7 @@ def _occurrence(event: Any, copies: Sequence[_Copy], masters: Sequence[_Copy], s
         return None
     try:
         last = _aware(event.end, zone) if ("DTEND" in event or "DURATION" in event) else first
-    except Exception:  # noqa: BLE001 - icalendar raises several kinds for an end before the start
+    except Exception:
         return None
     if not timedelta(0) < last - first < MAX_MEETING:
         return None
@@ -780,7 +781,8 @@ class _Lines:
     def _from(self, line: Optional[int]) -> Iterator[Tuple[int, str]]:
         """The logical lines from the one starting at physical `line` (else the first), without
         copying the rest of the list: a slice per lookup is quadratic too."""
-        for position in range(self._positions.get(line, 0), len(self.logical)):
+        first = self._positions.get(line, 0) if line is not None else 0
+        for position in range(first, len(self.logical)):
             yield self.logical[position]
 
     def property_line(self, begin: Optional[int], name: str) -> Optional[int]:

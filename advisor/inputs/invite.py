@@ -20,12 +20,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
-from advisor.inputs.calendar import NOT_ATTENDING, as_list, event_path, invited_people, normalize_email, parse_calendar
-from advisor.errors import InputError, Problem, describe, did_you_mean
 from advisor.core.meeting import Meeting
+from advisor.core.vocabulary import EXTERNAL_ROLES, OCCURRENCES_PER_YEAR, PURPOSES
+from advisor.errors import InputError, Problem, describe, did_you_mean
+from advisor.inputs.calendar import NOT_ATTENDING, as_list, event_path, invited_people, normalize_email, parse_calendar
 from advisor.inputs.proposal import meeting_from_mapping
 from advisor.inputs.schema import ROLE
-from advisor.core.vocabulary import EXTERNAL_ROLES, OCCURRENCES_PER_YEAR, PURPOSES
 from advisor.inputs.yamlsafe import Document, load_yaml, read_file
 
 CONFERENCE_PROPERTIES = ("CONFERENCE", "X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL",

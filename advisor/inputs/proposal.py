@@ -4,9 +4,9 @@ Every problem of a file is reported at once, each with its file, line, column an
 """
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
 from advisor.core.meeting import AttendeeGroup, Meeting, Person, RecentLoad, Setting
@@ -16,7 +16,7 @@ from advisor.inputs.validation import validate  # the schema's check, quick on v
 from advisor.inputs.yamlsafe import Document, load_yaml, read_file
 
 
-def read_meeting(path: Union[str, Path]) -> Meeting:
+def read_meeting(path: Union[str, "os.PathLike[str]"]) -> Meeting:
     """Load, validate and type the proposal in the file at `path` ('-' is not handled here)."""
     return parse_meeting(read_file(path), str(path))
 

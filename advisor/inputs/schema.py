@@ -6,10 +6,10 @@ editors, and every refusal is one of its errors turned into a sentence a person 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
-from advisor.errors import Problem, choice_hint, describe, did_you_mean
 from advisor.core.vocabulary import PURPOSES, RECURRENCES, ROLES
+from advisor.errors import Problem, choice_hint, describe, did_you_mean
 from advisor.inputs.yamlsafe import Document
 
 _INT = {"type": "integer"}
@@ -39,7 +39,8 @@ MEETING_SCHEMA: Dict[str, Any] = {
         "duration_minutes": {**_INT, "minimum": 5, "maximum": 480, "description": "planned length in minutes"},
         "decision_required": {**_BOOL, "description": "something must be decided in the meeting (default false)"},
         "recurrence": {"title": "recurrence", "type": "string", "enum": list(RECURRENCES)},
-        "agenda": {"type": ["array", "null"], "items": _TEXT, "description": "the items to discuss; none means no agenda"},
+        "agenda": {"type": ["array", "null"], "items": _TEXT,
+                   "description": "the items to discuss; none means no agenda"},
         "organizer": {
             "type": "object",
             "additionalProperties": False,
@@ -129,7 +130,7 @@ def _validator() -> Any:
     return _VALIDATOR
 
 
-_VALIDATOR = None
+_VALIDATOR: Optional[Any] = None
 
 
 def validate(document: Document) -> List[Problem]:
@@ -152,7 +153,7 @@ def problems_against(validator: Any, document: Document,
     return sorted(unique.values(), key=lambda p: (p.line or 0, p.column or 0, p.path))
 
 
-def _non_finite(value: Any, path: tuple) -> Iterator[tuple]:
+def _non_finite(value: Any, path: Tuple[Any, ...]) -> Iterator[Tuple[Tuple[Any, ...], float]]:
     """NaN and infinities pass JSON Schema's bounds (every comparison with NaN is false)."""
     if isinstance(value, float) and not math.isfinite(value):
         yield path, value
@@ -198,7 +199,8 @@ def explain_error(error: Any, document: Document) -> Iterator[Problem]:
     if kind == "enum" and "title" in schema:
         hint = did_you_mean(value, schema["enum"])
         if not isinstance(value, str):
-            yield document.problem(path, f"expected a {schema['title']} ({expectation(schema)}), found {describe(value)}")
+            expected = f"expected a {schema['title']} ({expectation(schema)})"
+            yield document.problem(path, f"{expected}, found {describe(value)}")
         elif hint:
             yield document.problem(path, f"unknown {schema['title']} '{value}'{hint}")
         else:

@@ -27,7 +27,6 @@ import bisect
 import json
 import os
 import re
-from pathlib import Path as FilePath
 from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple, Union
 
 import yaml
@@ -69,6 +68,7 @@ _EXPONENT_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0
 _SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
 
 _resolver = Resolver()
+_resolve: Callable[[Any, str, Tuple[bool, bool]], str] = _resolver.resolve  # the tag YAML 1.1 gives a plain scalar
 _constructor = SafeConstructor()
 
 
@@ -200,7 +200,7 @@ def _plain_value(text: str) -> Any:
     value = _PLAIN_VALUES.get(text, _MISSING)
     if value is not _MISSING:
         return value
-    tag = _resolver.resolve(ScalarNode, text, (True, False))
+    tag = _resolve(ScalarNode, text, (True, False))
     if tag == _MERGE_TAG:
         return _MERGE
     if tag in _AS_TEXT:
@@ -230,7 +230,7 @@ def _read_plain(text: str, max_depth: int, max_nodes: int) -> Any:
     nodes = documents = 0
     try:
         while True:
-            event = get_event()
+            event: Any = get_event()
             kind = event.__class__
             if kind is yaml.ScalarEvent:
                 if event.anchor is not None or event.tag is not None:
@@ -359,7 +359,7 @@ class _Builder:
             try:
                 return _plain_value(event.value)  # _MERGE for `<<`: a key only where one is expected
             except (ConstructorError, ValueError, OverflowError) as error:
-                kind = _resolver.resolve(ScalarNode, event.value, (True, False)).rsplit(":", 1)[-1]
+                kind = _resolve(ScalarNode, event.value, (True, False)).rsplit(":", 1)[-1]
                 raise self.fail(f"cannot read the value {event.value!r} as {kind}: {error}",
                                 event.start_mark) from None
         if tag is None or tag == "!":  # quoted, or the non-specific tag: text
@@ -485,7 +485,7 @@ def _too_large(file: str, max_bytes: int) -> InputError:
                                      f"({max_bytes / 1024 / 1024:g} MiB)")])
 
 
-def read_file(path: Union[str, "FilePath"], max_bytes: int = MAX_BYTES, name: Optional[str] = None) -> bytes:
+def read_file(path: Union[str, "os.PathLike[str]"], max_bytes: int = MAX_BYTES, name: Optional[str] = None) -> bytes:
     """The bytes of a file, read no further than the limit (`/dev/zero` is refused, not read).
 
     Raises InputError for a file that cannot be read or is too large.
@@ -616,7 +616,7 @@ def _build(text: str, file: str, limits: Tuple[int, int, int], columns: _Columns
     try:
         get_event, feed = loader.get_event, builder.feed
         while True:
-            event = get_event()
+            event: Any = get_event()
             kind = event.__class__
             if kind is yaml.DocumentStartEvent:
                 documents += 1

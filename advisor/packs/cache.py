@@ -24,10 +24,10 @@ from pathlib import Path
 from types import CodeType
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from advisor.version import __version__
 from advisor.core.rules import Rule, RulePack
 from advisor.packs.loader import load_packs
 from advisor.packs.snippets import compile_renderers, python_expressions, register
+from advisor.version import __version__
 
 FORMAT = 3  # of a cache file; bump when its layout changes
 MAX_FILES = 64  # compiled packs kept; the oldest go first

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
 
 from advisor.core.decision import Decision
-from advisor.errors import InputError, Problem, choice_hint, describe, did_you_mean
 from advisor.core.meeting import Meeting
-from advisor.inputs.proposal import meeting_from_document, read_meeting
-from advisor.core.vocabulary import ALTERNATIVES, FORMATS
 from advisor.core.rules import RulePack
+from advisor.core.vocabulary import ALTERNATIVES, FORMATS
+from advisor.errors import InputError, Problem, choice_hint, describe, did_you_mean
+from advisor.inputs.proposal import meeting_from_document, read_meeting
 from advisor.inputs.yamlsafe import Document, load_yaml
 
 FILE_FIELDS = ("cases",)
@@ -162,7 +162,7 @@ def _read_case(document: Document, path: YamlPath, item: Any, problems: List[Pro
         return None
     line = (document.where(path) or (0, 0))[0]
     origin = _sub_document(document, path + ("proposal",)) if isinstance(proposal, dict) else None
-    return Case(name.strip(), document.file, line, proposal, expect, origin)
+    return Case(str(name).strip(), document.file, line, proposal, expect, origin)
 
 
 def _read_proposal(document: Document, path: YamlPath, value: Any,
@@ -196,7 +196,7 @@ def _read_expect(document: Document, path: YamlPath, value: Any, problems: List[
 def _word(document: Document, path: YamlPath, value: Any, choices: Sequence[str],
           problems: List[Problem]) -> Optional[str]:
     if value is None or value in choices:
-        return value
+        return value  # type: ignore[no-any-return]  # None, or one of the words
     hint = choice_hint(value, choices)
     problems.append(document.problem(path, f"unknown {path[-1]} {describe(value)}{hint}"))
     return None

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Dict, List, Tuple
 
-from advisor.errors import choice_hint, describe, did_you_mean
 from advisor.core.facts import FACTS, FactSpec
+from advisor.errors import choice_hint, describe, did_you_mean
 
 SCALAR_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "between", "known")
 LIST_OPERATORS = ("contains", "contains_any", "contains_all", "subset_of")

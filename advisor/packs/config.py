@@ -22,15 +22,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
-from advisor.errors import ConfigError, InputError, Problem, choice_hint, describe, did_you_mean
 from advisor.core.facts import FACTS
 from advisor.core.records import EMPTY
 from advisor.core.rules import Rule, RulePack
-from advisor.packs.loader import TEMPLATE_NAMES
-from advisor.inputs.schema import explain_error, problems_against  # the sentences proposals use
-from advisor.packs.sandbox import TemplateProblem, check_template
 from advisor.core.vocabulary import ALTERNATIVES, FORMATS, ROLES
+from advisor.errors import ConfigError, InputError, Problem, choice_hint, describe, did_you_mean
+from advisor.inputs.schema import explain_error, problems_against  # the sentences proposals use
 from advisor.inputs.yamlsafe import Document, format_path, load_yaml
+from advisor.packs.loader import TEMPLATE_NAMES
+from advisor.packs.sandbox import TemplateProblem, check_template
 
 CONFIG_FILE = "advisor.yaml"
 MAX_EXTENDS = 8  # a chain of files extending each other, company -> region -> team
@@ -68,7 +68,7 @@ CONFIG_SCHEMA: Dict[str, Any] = {
                 "properties": {
                     "necessity": _DELTA,
                     "formats": {"type": "object", "x-key": "format", "additionalProperties": False,
-                                "properties": {name: _DELTA for name in FORMATS}},
+                                "properties": dict.fromkeys(FORMATS, _DELTA)},
                     "alternative": {"title": "alternative", "type": "string", "enum": list(ALTERNATIVES)},
                     "suggestion": _TEXT,
                 },

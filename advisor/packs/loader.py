@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -34,7 +35,7 @@ TRANSLATABLE_FIELDS = ("because", "suggestion")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 # Names a `because` or `suggestion` template may use besides the facts.
 TEMPLATE_NAMES = ("title",)
-def pack_name(folder: Union[str, Path]) -> str:
+def pack_name(folder: Union[str, "os.PathLike[str]"]) -> str:
     """The shipped pack is 'default'; another is named after its folder (or file)."""
     from advisor.resources import default_rules_dir
 
@@ -44,7 +45,7 @@ def pack_name(folder: Union[str, Path]) -> str:
     return path.stem if path.is_file() else path.name
 
 
-def load_packs(folders: Sequence[Union[str, Path]]) -> RulePack:
+def load_packs(folders: Sequence[Union[str, "os.PathLike[str]"]]) -> RulePack:
     """Load packs in order, or RuleError listing every problem of every pack.
 
     A rule id names one rule. A later pack may take the place of an earlier pack's rule only
@@ -206,7 +207,8 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
                           f"expanded, at most {ALPHA_BUDGET}; split it into several rules")
         return None
     read = facts_used(tree)
-    templates = [((key,), item[key]) for key in ("because", "suggestion") if isinstance(item.get(key), str)]
+    templates: List[Tuple[Tuple[str, ...], str]] = [((key,), item[key]) for key in ("because", "suggestion")
+                                                    if isinstance(item.get(key), str)]
     templates += [((key, language), text) for language, texts in translations.items() for key, text in texts.items()]
     for where, source in templates:
         failure = _try_template(source, read)
@@ -216,7 +218,7 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
         return None
     line = document.where(base) or (0, 0)
     return Rule(
-        id=rule_id,
+        id=str(rule_id),
         description=item["description"].strip(),
         when=item["when"],
         condition=condition,
@@ -279,7 +281,8 @@ def _try_template(source: str, read: Sequence[str]) -> Optional[str]:
         render_snippet(source, context)
     except Exception as error:  # any failure of the author's template is the author's to fix
         unknown = [name for name, value in context.items() if value is None and re.search(rf"\b{name}\b", source)]
-        hint = f" ({unknown[0]} may be unknown here: require it with '{unknown[0]}: {{known: true}}')" if unknown else ""
+        hint = (f" ({unknown[0]} may be unknown here: require it with '{unknown[0]}: {{known: true}}')"
+                if unknown else "")
         return f"template fails on a sample proposal: {type(error).__name__}: {error}{hint}"
     return None
 

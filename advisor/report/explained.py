@@ -40,7 +40,8 @@ def text(decision: Decision, rules: Sequence[RuleExplanation]) -> str:
     effects = max((len(_effect(r)) for r in rules), default=0)
     lines = [f"Rules for {decision.meeting}: {_summary(decision, rules)}"]
     for r in rules:
-        lines.append(f"  {'fired' if r.fired else '-':5}  {r.rule:{width}}  {_effect(r):{effects}}  {r.detail}".rstrip())
+        state = "fired" if r.fired else "-"
+        lines.append(f"  {state:5}  {r.rule:{width}}  {_effect(r):{effects}}  {r.detail}".rstrip())
     return "\n".join(lines) + "\n"
 
 

@@ -8,15 +8,29 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from advisor.core.decision import Decision, FiredRule
 from advisor.core.vocabulary import ALTERNATIVES, DEFAULT_ALTERNATIVE
 from advisor.errors import ConfigError, Problem
-from advisor.report.i18n import (DEFAULT_LANGUAGE, bidi_number, check_language, direction, join_words, money, num,
-                                 plural_count, rule_text, snippet_context, translations)
+from advisor.report.i18n import (
+    DEFAULT_LANGUAGE,
+    bidi_number,
+    check_language,
+    direction,
+    join_words,
+    money,
+    num,
+    plural_count,
+    rule_text,
+    snippet_context,
+    translations,
+)
 from advisor.report.json_format import to_json, what_if_list
 from advisor.resources import templates_dir
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 FORMATS_FOR_PEOPLE = ("text", "markdown", "html")
 OUTPUT_FORMATS = FORMATS_FOR_PEOPLE + ("json",)
@@ -59,7 +73,8 @@ def render_many(decisions: Sequence[Decision], fmt: str = "text", *, lang: str =
     return _render_user_template(environment, Path(template), views, paint)
 
 
-def _render_user_template(environment: Any, path: Path, views: List[Dict[str, Any]], paint: Any) -> str:
+def _render_user_template(environment: "SandboxedEnvironment", path: Path, views: List[Dict[str, Any]],
+                          paint: Callable[[Any, str], str]) -> str:
     from jinja2 import TemplateError, TemplateSyntaxError
 
     try:
@@ -99,7 +114,8 @@ def view(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
     _, ngettext = catalogue.gettext, catalogue.ngettext
     d = decision
     context = snippet_context(d)
-    reasons = [_reason(f, lang, context) for f in sorted((f for f in d.fired if f.necessity), key=lambda f: -abs(f.necessity))]
+    weighty = sorted((f for f in d.fired if f.necessity), key=lambda f: -abs(f.necessity))
+    reasons = [_reason(f, lang, context) for f in weighty]
     widest = max([abs(r["delta"]) for r in reasons] + [1])
     for reason in reasons:
         reason["share"] = abs(reason["delta"]) / widest
@@ -206,8 +222,8 @@ def _load_line(decision: Decision, lang: str) -> str:
     limits = decision.load_limits
     parts = []
     if hours is not None:
-        measure = ngettext("%(hours)s hour a week in meetings per person", "%(hours)s hours a week in meetings per person",
-                           plural_count(hours)) % {"hours": num(hours)}
+        measure = ngettext("%(hours)s hour a week in meetings per person",
+                           "%(hours)s hours a week in meetings per person", plural_count(hours)) % {"hours": num(hours)}
         parts.append(measure + _against(hours, limits.get("load_hours", ()), lang))
     if meetings is not None:
         measure = ngettext("%(meetings)s meeting a week", "%(meetings)s meetings a week",
@@ -264,7 +280,7 @@ def _what_if_note(decision: Decision, lang: str) -> Optional[str]:
 
 
 @lru_cache(maxsize=8)
-def _environment(html: bool, lang: str) -> Any:
+def _environment(html: bool, lang: str) -> "SandboxedEnvironment":
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 

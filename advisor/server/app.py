@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import falcon
 
@@ -31,6 +31,9 @@ from advisor.server.bodies import DEFAULT_MAX_BODY, JSON_TYPES, REQUEST, YAML_TY
 from advisor.server.openapi import PROBLEM_TYPE, RENDERED_TYPES, RESPONSE_FORMATS, openapi_document
 from advisor.version import __version__
 
+if TYPE_CHECKING:
+    App = falcon.App[falcon.Request, falcon.Response]
+
 log = logging.getLogger("advisor.server")
 
 Reloader = Callable[[], Mapping[str, Any]]
@@ -46,7 +49,7 @@ class ApiError(falcon.HTTPError):
 
 
 def create_app(advisor: Advisor, *, decision_log: Optional[DecisionLog] = None,
-               max_body: int = DEFAULT_MAX_BODY, reload: Optional[Reloader] = None) -> falcon.App:
+               max_body: int = DEFAULT_MAX_BODY, reload: Optional[Reloader] = None) -> App:
     """The WSGI application. `reload`, when given, enables POST /v1/reload."""
     service = Service(advisor, decision_log, max_body)
     app = falcon.App(media_type=falcon.MEDIA_JSON)

@@ -51,7 +51,8 @@ def parse_batch(body: bytes, kind: str) -> List[Union[Meeting, InputError]]:
     for index, item in enumerate(value):
         try:
             if not isinstance(item, dict):
-                raise InputError([Problem(REQUEST, f"expected a proposal (a mapping of fields), found {describe(item)}")])
+                message = f"expected a proposal (a mapping of fields), found {describe(item)}"
+                raise InputError([Problem(REQUEST, message)])
             results.append(meeting_from_mapping(item, REQUEST))
         except InputError as error:
             if document is None:  # read as JSON; positions are worth a second reading only now

@@ -19,7 +19,9 @@ PROBLEM_TYPE = "application/problem+json"
 
 def openapi_document() -> Dict[str, Any]:
     """OpenAPI 3.1 (whose schemas are JSON Schema 2020-12, as the proposal's is)."""
-    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
+    def ref(name: str) -> Dict[str, str]:
+        return {"$ref": f"#/components/schemas/{name}"}
+
     problem = {"description": "the problems, one line each as the CLI prints them",
                "content": {PROBLEM_TYPE: {"schema": ref("Problem")}}}
     body = {"required": True, "content": {

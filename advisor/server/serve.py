@@ -74,7 +74,8 @@ class Validated:
     rules_version: str
 
     def advisor(self) -> "Advisor":
-        return pickle.loads(self.pickled)  # compiles the rules in this process
+        advisor: Advisor = pickle.loads(self.pickled)  # compiles the rules in this process
+        return advisor
 
 
 def validate_in_child(settings: ServeSettings) -> Validated:
@@ -103,7 +104,8 @@ def validate_in_child(settings: ServeSettings) -> Validated:
         os.close(read_end)
         _reap(pid)
     if payload is None:
-        raise AdvisorError([Problem("advisor serve", f"validating the rules took more than {VALIDATION_TIMEOUT:.0f} s")])
+        message = f"validating the rules took more than {VALIDATION_TIMEOUT:.0f} s"
+        raise AdvisorError([Problem("advisor serve", message)])
     if not payload:
         raise AdvisorError([Problem("advisor serve", "the process validating the rules died")])
     report = pickle.loads(payload)  # from our own child; the advisor inside stays pickled here
