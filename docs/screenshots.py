@@ -6,6 +6,7 @@ tests/test_browser.py takes its screenshots with the same function.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -19,21 +20,35 @@ WIDTH = 900  # a laptop's reading width; the report's column is at most 48rem
 PHONE = (390, 844)
 
 
+MISSING = "needs Chromium and an Arabic font (on Debian: apt-get install chromium fonts-noto-ui-core)"
+
+
 def chromium() -> Optional[str]:
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def arabic_font() -> bool:
+    """Whether fontconfig knows Noto Sans Arabic, which the reports' Arabic is drawn with."""
+    try:
+        listed = subprocess.run(["fc-list", ":lang=ar", "family"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "Noto Sans Arabic" in listed
 
 
 def screenshot(page: Path, png: Path, width: int, height: int, timeout: float = 120) -> None:
     """Load `page` in a fresh headless Chromium with no network use of its own and save the viewport."""
     browser = chromium()
     if browser is None:
-        raise FileNotFoundError("chromium is not installed (apt-get install chromium)")
+        raise FileNotFoundError(f"the screenshots {MISSING}")
     with tempfile.TemporaryDirectory(prefix="advisor-chromium-") as profile:
+        # Chromium keeps caches under HOME and the XDG folders too: they go with its profile.
+        env = {**os.environ, "HOME": profile, "XDG_CACHE_HOME": profile, "XDG_CONFIG_HOME": profile}
         subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
                         "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={width},{height}",
                         f"--screenshot={png}", page.resolve().as_uri()],
-                       check=True, capture_output=True, timeout=timeout)
+                       check=True, capture_output=True, timeout=timeout, env=env)
     if not png.is_file():
         raise RuntimeError(f"chromium wrote no screenshot of {page}")
 

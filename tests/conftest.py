@@ -1,14 +1,35 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import venv
 from pathlib import Path
 from typing import List, Tuple
 
 import pytest
+
+# Nothing a test run does writes outside temporary folders: the pack cache, Hypothesis's example
+# database, and whatever the processes it starts (Chromium, pip, gunicorn) keep under HOME go to
+# one folder made for this run, removed at its end. Set before any test module is imported.
+SCRATCH = Path(tempfile.mkdtemp(prefix="advisor-tests-"))
+os.environ.update({
+    "ADVISOR_CACHE_DIR": str(SCRATCH / "cache"),
+    "HYPOTHESIS_STORAGE_DIRECTORY": str(SCRATCH / "hypothesis"),
+    "HOME": str(SCRATCH / "home"),
+    "XDG_CACHE_HOME": str(SCRATCH / "home" / ".cache"),
+    "XDG_CONFIG_HOME": str(SCRATCH / "home" / ".config"),
+    "XDG_DATA_HOME": str(SCRATCH / "home" / ".local" / "share"),
+})
+(SCRATCH / "home").mkdir()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(SCRATCH, ignore_errors=True)
 
 from advisor.api import Advisor
 from advisor.cli.main import run
@@ -61,8 +82,12 @@ def write_yaml(path: Path, data) -> Path:
 def installed(tmp_path_factory) -> Path:
     """The wheel of this tree, built and installed once in a fresh venv."""
     work = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools writes build/ and *.egg-info beside the sources it builds.
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(work / "dist"), str(ROOT)], check=True, cwd=work)
+                    "-w", str(work / "dist"), str(source)], check=True, cwd=work)
     wheel, = (work / "dist").glob("*.whl")
     env = work / "venv"
     venv.EnvBuilder(with_pip=True).create(env)

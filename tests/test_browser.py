@@ -14,10 +14,10 @@ _spec = importlib.util.spec_from_file_location("screenshots", ROOT / "docs" / "s
 screenshots = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(screenshots)  # type: ignore[union-attr]
 
-if screenshots.chromium() is None:
+if screenshots.chromium() is None or not screenshots.arabic_font():
     if os.environ.get("CI"):
-        raise RuntimeError("CI must have chromium: .ci/run installs it")
-    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+        raise RuntimeError("CI must have Chromium and Noto Sans Arabic: .ci/run installs them")
+    pytest.skip(f"the browser test {screenshots.MISSING}", allow_module_level=True)
 
 HOLD, SKIP = (0x1A, 0x7F, 0x37), (0xB3, 0x59, 0x00)  # the verdict colours of the report's stylesheet
 

@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -337,7 +338,10 @@ def rule_pack_fuzz(max_examples: int = 60) -> None:
             assert code != 2 or all("condition too complex for the engine" in line for line in err.splitlines()), err
         outcomes[code] = outcomes.get(code, 0) + 1
 
-    check()
+    try:
+        check()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
     print("outcomes", json.dumps(outcomes))
 
 
