@@ -72,7 +72,7 @@ class Advisor:
 
         `what_if=True` also finds the smallest changes that would flip the verdict
         (`decision.what_if`): each is another check, so it costs tens of milliseconds.
-        `calendars` (`advisor.calendar.read_calendars`) computes the audience's recent meeting
+        `calendars` (`advisor.inputs.calendar.read_calendars`) computes the audience's recent meeting
         load from calendar exports, or `load` gives it computed: either replaces the typed
         `recent_load` figures, and `decision.load` says where the figures came from.
         """

@@ -1,6 +1,6 @@
 """The benchmark's baseline: the same compiled conditions evaluated by plain Python.
 
-Each rule's durable_rules condition (the JSON that `advisor.conditions` compiles and the
+Each rule's durable_rules condition (the JSON that `advisor.packs.conditions` compiles and the
 engine runs) becomes one Python lambda over the facts, as a programmer would write it by
 hand: `lambda f: f["attendees"] is not None and f["attendees"] >= 9`. An unknown fact
 (None) fails every comparison, as in the engine. This is what "plain Python" costs; it is

@@ -1,4 +1,4 @@
-"""Random, valid meeting proposals (spec/meeting.md), reproducible from a seed.
+"""Random, valid meeting proposals (docs/proposal.md), reproducible from a seed.
 
 Values are spread across the thresholds the default rules test (2, 9 and 19 attendees,
 15 and 20 hours of meetings a week, an hour's length, 7 days since the last meeting ...),

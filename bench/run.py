@@ -184,7 +184,7 @@ def decision_step(count: int, rounds: int) -> List[Row]:
          f"{engine * 1e6:.1f} µs (min {min(engine_times) * 1e6:.1f})",
          f"{baseline * 1e6:.1f} µs plain Python (min {min(plain_times) * 1e6:.1f})",
          _paired(engine_times, plain_times), "<= 3"),
-        ("durable_rules' ordinary path (`advisor.reference`: Python layer, a ruleset per rule)",
+        ("durable_rules' ordinary path (`advisor.engine.reference`: Python layer, a ruleset per rule)",
          f"{ordinary * 1e6:.0f} µs", f"{engine * 1e6:.1f} µs this adapter", f"{ordinary / engine:.0f}x slower", "-"),
     ]
 

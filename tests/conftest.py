@@ -31,8 +31,8 @@ os.environ.update({
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(SCRATCH, ignore_errors=True)
 
-from advisor.api import Advisor
-from advisor.cli.main import run
+from advisor.api import Advisor  # noqa: E402 - after the environment above: nothing sees the real HOME
+from advisor.cli.main import run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

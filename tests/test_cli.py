@@ -148,6 +148,9 @@ def test_internal_error_is_one_line_with_its_own_code(cli, monkeypatch):
 def test_version_and_help(cli):
     code, out, _ = cli("--version")
     assert code == 0 and out.startswith("advisor, version ")
+    # where the shipped rules are read from: this checkout's rules/ when the install is editable
+    rules_line, templates_line = out.splitlines()[1:3]
+    assert rules_line == f"rules: {ROOT / 'rules'}" and templates_line == f"templates: {ROOT / 'templates'}"
     code, out, _ = cli("check", "--help")
     assert code == 0 and "advisor check meeting.yaml && book-the-room" in out
 

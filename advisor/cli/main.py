@@ -44,8 +44,20 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """The version, and where the shipped rules and templates are read from: a newcomer who edits
+    rules/ in a checkout sees here whether the advisor runs from it (an editable install) or not."""
+    if not value or ctx.resilient_parsing:
+        return
+    from advisor.resources import default_rules_dir, templates_dir
+
+    click.echo(f"advisor, version {__version__}\nrules: {default_rules_dir()}\ntemplates: {templates_dir()}")
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "--version", prog_name="advisor")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version and where the shipped rules and templates are read from, then exit.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 def main(debug: bool) -> None:
     """Should this meeting be held, in which format, and why."""

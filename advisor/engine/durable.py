@@ -3,7 +3,7 @@
 The engine's C layer is driven directly. Its Python layer (`durable.engine.Host`) costs a
 closure, a promise and a JSON round trip per fired rule, starts timer threads that cannot be
 stopped, and keeps no locks; none of that is needed to learn which rules match one fact.
-(`advisor.reference` drives that ordinary path; the tests check both fire the same rules.)
+(`advisor.engine.reference` drives that ordinary path; the tests check both fire the same rules.)
 
 How a fact is decided, and the hazards of design.md this avoids:
 * each rule is `{"all": [{"m": {"$and": [TAG, <condition>]}}]}`; the fact carries the tag,

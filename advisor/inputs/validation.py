@@ -1,7 +1,7 @@
 """Proposal validation that is quick when the proposal is valid.
 
 `advisor.inputs.schema.MEETING_SCHEMA` stays the one definition of a valid proposal, and
-`advisor.schema.validate` the one that explains a refusal, every problem with its position.
+`advisor.inputs.schema.validate` the one that explains a refusal, every problem with its position.
 But jsonschema takes about 40 ms to import, more than everything else a one-file check
 does. So a proposal is first shown to `_meeting_validator`, code that fastjsonschema
 generated from the same schema and that imports nothing but `re`. Only when it refuses

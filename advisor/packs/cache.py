@@ -3,7 +3,7 @@
 Loading a pack (reading its YAML with positions, checking every rule, compiling conditions,
 parsing each snippet with Jinja) takes about 70 ms; checking one proposal takes a few. So
 what `rules.load_packs` returns is stored, with each snippet already translated to Python
-(`advisor.snippets`), and the next run starts from it without reading rule YAML or
+(`advisor.packs.snippets`), and the next run starts from it without reading rule YAML or
 importing Jinja. A cached pack is used only if everything it depends on is as it was: the
 rule files' names and bytes, the folders' paths, the advisor source files (their names, sizes
 and times), advisor's and Python's versions. All of that is stored with it and compared byte

@@ -7,8 +7,8 @@ anyway), each snippet whose Jinja syntax tree uses only the parts listed in `_FI
 text, fact names, constants, `~`, comparisons, `and`/`or`/`not`, arithmetic, inline and
 block `if`, and the filters num, money, join, replace, lower, upper, capitalize and length.
 `{{ value }}` prints str(value), as Jinja does without autoescaping. The expressions are
-compiled, stored with the pack (`advisor.packcache`) and registered here; `render_snippet`
-uses them, and Jinja (`advisor.text`) renders every other snippet, and renders again any
+compiled, stored with the pack (`advisor.packs.cache`) and registered here; `render_snippet`
+uses them, and Jinja (`advisor.packs.sandbox`) renders every other snippet, and renders again any
 snippet whose expression fails, so that errors read exactly as Jinja reports them.
 tests/test_fast_paths.py renders every construct both ways and compares.
 """
@@ -26,7 +26,7 @@ _registry: Dict[str, Renderer] = {}
 
 
 def render_snippet(source: str, context: Mapping[str, Any]) -> str:
-    """The snippet rendered over `context`, on one line (as advisor.text.render_snippet)."""
+    """The snippet rendered over `context`, on one line (as advisor.packs.sandbox.render_snippet)."""
     renderer = _registry.get(source)
     if renderer is not None:
         try:

@@ -2,7 +2,7 @@
 rule packs' own texts per language, English when a rule has none.
 
 Messages are marked with `_`/`ngettext` in Python and `{% trans %}`/`_()` in the templates,
-extracted with `pybabel extract -F babel.cfg` and kept in `advisor/locale/<lang>/LC_MESSAGES/`
+extracted with `pybabel extract -F babel.cfg` and kept in `advisor/report/locale/<lang>/LC_MESSAGES/`
 (`advisor.po`, compiled to `advisor.mo`); README.md ("Languages") has the commands.
 """
 from __future__ import annotations

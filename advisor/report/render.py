@@ -2,7 +2,7 @@
 
 `view()` words everything a template shows, in the reader's language, so that the templates
 (ours and users' own, `--template FILE`) only lay it out. Templates run in Jinja's sandbox with
-StrictUndefined and the i18n extension over the Babel catalogues of advisor/locale.
+StrictUndefined and the i18n extension over the Babel catalogues of advisor/report/locale.
 """
 from __future__ import annotations
 
