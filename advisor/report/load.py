@@ -1,13 +1,12 @@
 """Meeting load for readers (`advisor load`): a table with bars, JSON or CSV, per person or per day."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime
 from typing import Any, Dict, List
 
 from advisor.inputs.calendar import WindowLoad
+from advisor.report.spreadsheet import to_csv
 
 BAR_WIDTH = 30
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -18,11 +17,7 @@ def render_load(window: "WindowLoad", by: str = "person", fmt: str = "text") -> 
     if fmt == "json":
         return json.dumps(_json(window, by, rows), indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
-        stream = io.StringIO()
-        writer = csv.DictWriter(stream, fieldnames=list(rows[0]) if rows else ["email"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return stream.getvalue()
+        return to_csv(rows, list(rows[0]) if rows else ["email"])
     return _text(window, by, rows)
 
 
