@@ -3,8 +3,9 @@
 A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return
 before one) as a formula, so a calendar title such as `=HYPERLINK(...)` could act when the file
 is opened. Following OWASP's advice on CSV injection, such text cells are written with a
-leading apostrophe, which spreadsheets show as text and do not run. Numbers are left as numbers:
-`-3.5` stays a negative number.
+leading apostrophe, which spreadsheets show as text and do not run, and every text cell is
+quoted (a carriage return inside one cannot end the row). Numbers are left as numbers: `-3.5`
+stays a negative number.
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def safe_cell(value: Any) -> Any:
 def to_csv(rows: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> str:
     """A header of `fields`, then one line per row (missing values empty), every text cell made safe."""
     stream = io.StringIO()
-    writer = csv.DictWriter(stream, fieldnames=list(fields), lineterminator="\n", extrasaction="ignore")
+    writer = csv.DictWriter(stream, fieldnames=list(fields), lineterminator="\n", extrasaction="ignore",
+                            quoting=csv.QUOTE_NONNUMERIC)
     writer.writeheader()
     writer.writerows({name: safe_cell(value) for name, value in row.items()} for row in rows)
     return stream.getvalue()
