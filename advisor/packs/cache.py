@@ -2,7 +2,7 @@
 
 Loading a pack (reading its YAML with positions, checking every rule, compiling conditions,
 parsing each snippet with Jinja) takes about 70 ms; checking one proposal takes a few. So
-what `rules.load_packs` returns is stored, with each snippet already translated to Python
+what `advisor.packs.loader.load_packs` returns is stored, with each snippet already translated to Python
 (`advisor.packs.snippets`), and the next run starts from it without reading rule YAML or
 importing Jinja. A cached pack is used only if everything it depends on is as it was: the
 rule files' names and bytes, the folders' paths, the advisor source files (their names, sizes
@@ -25,17 +25,19 @@ from types import CodeType
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from advisor.core.rules import Rule, RulePack
-from advisor.packs.loader import load_packs
 from advisor.packs.snippets import compile_renderers, python_expressions, register
 from advisor.version import __version__
 
 FORMAT = 3  # of a cache file; bump when its layout changes
 MAX_FILES = 64  # compiled packs kept; the oldest go first
 _PACKAGE = Path(__file__).resolve().parent.parent  # advisor/
+# The code a compiled pack depends on: these subpackages and the modules at the package's root.
+# The import contracts (setup.cfg) keep advisor.packs from importing anything else.
+_PACK_CODE = ("core", "inputs", "engine", "packs")
 
 
 def load_packs_cached(folders: Sequence[Union[str, "os.PathLike[str]"]]) -> RulePack:
-    """What `rules.load_packs(folders)` returns, from the cache when it holds it."""
+    """What `advisor.packs.loader.load_packs(folders)` returns, from the cache when it holds it."""
     directory = cache_dir()
     if directory is not None:
         sources = pack_sources(folders)
@@ -84,19 +86,22 @@ def pack_sources(folders: Sequence[Union[str, "os.PathLike[str]"]]) -> bytes:
 
 
 def _modules() -> List[Tuple[str, os.stat_result]]:
-    """The advisor's source files (the code that reads and compiles rules among them), with their
-    size and time: path relative to the package, and stat, in a stable order."""
+    """The source files of the code that reads and compiles rules, with their size and time:
+    path relative to the package, and stat, in a stable order."""
     found = []
-    folders = [str(_PACKAGE)]
-    while folders:
-        folder = folders.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.endswith(".py"):
-                    found.append((os.path.relpath(entry.path, _PACKAGE), entry.stat()))
-                elif entry.is_dir() and os.path.exists(os.path.join(entry.path, "__init__.py")):
-                    folders.append(entry.path)  # a subpackage; not the rules, templates or locale data
+    for folder in ("", *_PACK_CODE):
+        with os.scandir(_PACKAGE / folder) as entries:
+            found += [(os.path.join(folder, entry.name), entry.stat())
+                      for entry in entries if entry.name.endswith(".py")]
     return sorted(found)
+
+
+def load_packs(folders: Sequence[Union[str, "os.PathLike[str]"]]) -> RulePack:
+    """`advisor.packs.loader.load_packs`, imported only when the cache cannot serve: the loader,
+    the condition language and Jinja's checks cost a start-up that the cache spares."""
+    from advisor.packs.loader import load_packs as load
+
+    return load(folders)
 
 
 def _file_name(sources: bytes) -> str:

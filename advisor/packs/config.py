@@ -24,12 +24,11 @@ from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Seq
 
 from advisor.core.facts import FACTS
 from advisor.core.records import EMPTY
-from advisor.core.rules import Rule, RulePack
+from advisor.core.rules import TEMPLATE_NAMES, Rule, RulePack
 from advisor.core.vocabulary import ALTERNATIVES, FORMATS, ROLES
 from advisor.errors import ConfigError, InputError, Problem, choice_hint, describe, did_you_mean
 from advisor.inputs.schema import explain_error, problems_against  # the sentences proposals use
 from advisor.inputs.yamlsafe import Document, format_path, load_yaml
-from advisor.packs.loader import TEMPLATE_NAMES
 from advisor.packs.sandbox import TemplateProblem, check_template
 
 CONFIG_FILE = "advisor.yaml"

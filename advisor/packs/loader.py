@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from advisor.core.facts import FACTS
-from advisor.core.rules import Rule, RulePack
+from advisor.core.rules import TEMPLATE_NAMES, Rule, RulePack
 from advisor.core.vocabulary import ALTERNATIVES, FORMATS
 from advisor.engine.durable import ALPHA_BUDGET, alpha_cost
 from advisor.errors import InputError, Problem, RuleError, choice_hint, describe, did_you_mean
@@ -33,8 +33,6 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # `because` and `suggestion` are text, or text per language: {en: ..., ar: ...} ('en' required).
 TRANSLATABLE_FIELDS = ("because", "suggestion")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-# Names a `because` or `suggestion` template may use besides the facts.
-TEMPLATE_NAMES = ("title",)
 def pack_name(folder: Union[str, "os.PathLike[str]"]) -> str:
     """The shipped pack is 'default'; another is named after its folder (or file)."""
     from advisor.resources import default_rules_dir
