@@ -164,3 +164,10 @@ def test_the_module_check_sees_a_missing_module() -> None:
 def test_help_reaches_every_subcommand() -> None:
     assert {"check", "rules", "rules test", "load", "schema", "serve"} <= set(_help_texts())
     assert run(["check", "--help"]) == 0
+
+
+def test_every_name_the_package_exports_imports() -> None:
+    import advisor
+
+    assert all(getattr(advisor, name) is not None for name in advisor.__all__)
+    assert advisor.render.__module__ == "advisor.report.render" and advisor.to_dict.__module__ == "advisor.report.json_format"
