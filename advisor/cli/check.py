@@ -118,7 +118,7 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
     tally = Tally()
     version = ""  # of the rules and settings: the same for every decision of the run
     if log is not None:
-        from advisor.decisionlog import rules_version
+        from advisor.decisionlog import new_decision_id, rules_version
 
         version = rules_version(advisor)
     try:
@@ -128,7 +128,7 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
                 if not result.problems and log is not None:
                     assert result.decision is not None and result.digest is not None  # kept for the log
                     try:  # recorded before it is shown: no decision goes unlogged
-                        log.record(result.decision, result.digest, version)
+                        log.record(result.decision, result.digest, version, new_decision_id())
                     except AdvisorError as error:
                         result = result.failed(error.problems)
                 tally.add(result)
