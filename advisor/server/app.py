@@ -145,9 +145,10 @@ class Service:
                 self._explainer = Explainer(self.advisor.pack)
             return self._explainer
 
-    def answer_once(self, req: falcon.Request, resp: falcon.Response, proposals: Sequence[str],
+    def answer_once(self, req: falcon.Request, resp: falcon.Response, proposals: Callable[[], Sequence[str]],
                     respond: Callable[[], None]) -> None:
-        """`respond()`, unless the request's Idempotency-Key was answered before: then that answer again."""
+        """`respond()`, unless the request's Idempotency-Key was answered before: then that answer again.
+        `proposals()` gives the digests that, with the path and query, tell requests apart."""
         key = req.get_header("Idempotency-Key")
         if key is None or self.idempotency is None:
             respond()
@@ -158,7 +159,7 @@ class Service:
                          f"found {describe(key[:80])}")])
         caller = _caller(req) or ""
         query = "&".join(sorted(req.query_string.split("&"))) if req.query_string else ""
-        outcome = self.idempotency.claim(caller, key, request_digest(req.path, query, tuple(proposals)))
+        outcome = self.idempotency.claim(caller, key, request_digest(req.path, query, tuple(proposals())))
         if isinstance(outcome, Replay):
             resp.status = outcome.answer.status
             resp.set_headers({**outcome.answer.headers, "Idempotent-Replayed": "true"})
@@ -247,7 +248,7 @@ class CheckResource:
             resp.content_type = RENDERED_TYPES[fmt]
             resp.data = text.encode("utf-8")
 
-        self.service.answer_once(req, resp, [proposal_digest(meeting)], respond)
+        self.service.answer_once(req, resp, lambda: [proposal_digest(meeting)], respond)
 
     def _language(self, req: falcon.Request) -> Optional[str]:
         """The language asked for, checked before deciding: a refused request logs no decision."""
@@ -277,8 +278,10 @@ class BatchResource:
             failed = sum(1 for r in results if "problems" in r)
             _send_json(resp, {"decided": len(results) - failed, "failed": failed, "results": results})
 
-        digests = [json.dumps([str(p) for p in item.problems]) if isinstance(item, InputError)
-                   else proposal_digest(item) for item in items]
+        def digests() -> List[str]:  # a bad item by its problems: it has no digest
+            return [json.dumps([str(p) for p in item.problems]) if isinstance(item, InputError)
+                    else proposal_digest(item) for item in items]
+
         self.service.answer_once(req, resp, digests, respond)
 
 
