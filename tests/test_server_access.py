@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import Callable, Dict, List, Set
 
 import pytest
@@ -155,16 +155,10 @@ def test_the_caller_is_found_by_its_token_alone(tmp_path):
 # -- idempotency keys ---------------------------------------------------------------------------
 
 def workers_of(server: Server) -> Set[int]:
-    found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == server.process.pid:
-                found.add(int(entry))
-    return found
+    """The workers serving now, as gunicorn's log tells their start and end."""
+    log = server.log()
+    booted = {int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", log)}
+    return booted - {int(pid) for pid in re.findall(r"Worker exiting \(pid: (\d+)\)", log)}
 
 
 def replace_workers(server: Server, reload: Callable[[], None]) -> None:
