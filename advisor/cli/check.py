@@ -113,7 +113,7 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
             read: Callable[[str], "Meeting"] = partial(read_proposal, invite=invite)
             invitation = None
             if annotate is not None:
-                invitation = _Invitation(files[0])
+                invitation = _Invitation(files[0], Path(annotate))
                 read = partial(invitation.proposal, invite=invite)
         except AdvisorError as error:
             report_problems(error.problems)
@@ -148,10 +148,10 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
                         log.record(result.decision, result.digest, version, decision_id)
                     except AdvisorError as error:
                         result = result.failed(error.problems)
-                if not result.problems and invitation is not None and annotate is not None:
+                if not result.problems and invitation is not None:
                     assert result.decision is not None and decision_id is not None
                     try:
-                        invitation.write_annotated(Path(annotate), result.decision, decision_id, lang)
+                        invitation.write_annotated(result.decision, decision_id, lang)
                     except AdvisorError as error:
                         result = result.failed(error.problems)
                 tally.add(result)
@@ -210,14 +210,15 @@ def _progress(total: int, streaming: bool) -> Iterator[Callable[[], None]]:
 
 
 class _Invitation:
-    """The one invitation of `--annotate`: read once, decided, and written back with the verdict."""
+    """The one invitation of `--annotate`: read once, decided, and written to `target` with the verdict."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, target: Path):
         from advisor.errors import InputError, Problem
         from advisor.inputs.reader import is_invitation
         from advisor.inputs.yamlsafe import read_file, read_stream
 
         self.file = "<stdin>" if name == "-" else name
+        self.target = target
         self.raw = read_stream(sys.stdin.buffer, self.file) if name == "-" else read_file(name)
         if not is_invitation(self.raw, self.file):
             raise InputError([Problem(self.file, "--annotate writes back an .ics invitation (BEGIN:VCALENDAR), "
@@ -228,13 +229,13 @@ class _Invitation:
 
         return parse_proposal(self.raw, self.file, invite)
 
-    def write_annotated(self, path: Path, decision: "Decision", decision_id: str, lang: str) -> None:
+    def write_annotated(self, decision: "Decision", decision_id: str, lang: str) -> None:
         from advisor.inputs.annotation import annotate_invite
         from advisor.report.render import render_note
 
         note = render_note(decision, lang)
         text = annotate_invite(self.raw, self.file, decision, decision_id, note).decode("utf-8")
-        write_atomically(path, text)
+        write_atomically(self.target, text)
 
 
 def _read_calendars(paths: Sequence[str]) -> Optional["Calendars"]:

@@ -8,7 +8,14 @@ import click
 
 from advisor.cli.main import EXIT_ERROR, report_problems
 from advisor.errors import AdvisorError
-from advisor.server.serve import DEFAULT_PORT, DEFAULT_THREADS, DEFAULT_WORKERS, ServeApplication, ServeSettings
+from advisor.server.serve import (
+    DEFAULT_IDEMPOTENCY_LIMIT,
+    DEFAULT_PORT,
+    DEFAULT_THREADS,
+    DEFAULT_WORKERS,
+    ServeApplication,
+    ServeSettings,
+)
 
 SERVE_HELP = """Serve the advisor as a JSON HTTP API (described at /openapi.json).
 
@@ -57,7 +64,8 @@ Example:
 @click.option("--idempotency-store", type=click.Path(dir_okay=False),
               help="Keep the answers to Idempotency-Key requests in this SQLite file, across restarts "
                    "(by default they last until the server stops).")
-@click.option("--idempotency-limit", type=click.IntRange(1, 10_000_000), default=10_000, show_default=True,
+@click.option("--idempotency-limit", type=click.IntRange(1, 10_000_000), default=DEFAULT_IDEMPOTENCY_LIMIT,
+              show_default=True,
               help="Keys each caller may hold within 24 hours; past it, requests with a new key get 429.")
 def serve(host: str, port: int, rule_dirs: Sequence[str], config_file: Optional[str], threshold: Optional[int],
           workers: int, threads: int, decision_log: Optional[str], allow_reload: bool, max_body: int,

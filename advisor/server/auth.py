@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Union
 
@@ -52,8 +53,6 @@ def _digest(token: str) -> bytes:
 
 def read_tokens(path: Union[str, Path]) -> Tokens:
     """The tokens file, or ConfigError with one line per problem (file, line, column, caller)."""
-    import re
-
     name = str(path)
     document = load_yaml(read_file(path), name)
     if not isinstance(document.data, dict) or not document.data:

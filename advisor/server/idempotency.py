@@ -10,6 +10,7 @@ before answering is released after CLAIM_TIMEOUT, longer than a worker may take.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -149,7 +150,5 @@ def prepare_store(path: Optional[Path]) -> Tuple[Path, Optional[str]]:
 
 def request_digest(path: str, query: str, proposals: Tuple[str, ...]) -> str:
     """What makes two requests 'the same': the proposals' digests, the path and the query."""
-    import hashlib
-
     text = json.dumps([path, query, list(proposals)], separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -26,6 +26,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from advisor.errors import AdvisorError, Problem
+from advisor.server import idempotency
 
 if TYPE_CHECKING:
     from advisor.api import Advisor
@@ -34,6 +35,7 @@ DEFAULT_PORT = 8080
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
 VALIDATION_TIMEOUT = 120.0  # seconds for a child to build the advisor
+DEFAULT_IDEMPOTENCY_LIMIT = idempotency.DEFAULT_LIMIT
 
 log = logging.getLogger("advisor.serve")
 
@@ -53,7 +55,7 @@ class ServeSettings:
     tokens: Optional[Path] = None  # callers and their tokens (advisor.server.auth); None: no authentication
     insecure: bool = False  # serve an address other machines reach without tokens
     idempotency_store: Optional[Path] = None  # None: a temporary one, gone when the server stops
-    idempotency_limit: int = 10_000
+    idempotency_limit: int = DEFAULT_IDEMPOTENCY_LIMIT
 
     @property
     def bind(self) -> str:
@@ -151,8 +153,6 @@ class ServeApplication(BaseApplication):
 
     def __init__(self, settings: ServeSettings):
         from advisor.server.auth import guard_exposure, read_tokens
-        from advisor.server.idempotency import prepare_store
-
         self.settings = settings
         guard_exposure(settings.host, settings.tokens is not None, settings.insecure)
         self.tokens = read_tokens(settings.tokens) if settings.tokens else None
@@ -161,7 +161,7 @@ class ServeApplication(BaseApplication):
             from advisor.decisionlog import DecisionLog
 
             DecisionLog(settings.decision_log).close()  # refuse to start when it cannot be written
-        self.idempotency, self._scratch = prepare_store(settings.idempotency_store)  # made, or refused, now
+        self.idempotency, self._scratch = idempotency.prepare_store(settings.idempotency_store)  # made, or refused, now
         self._master = os.getpid()
         super().__init__(prog="advisor serve")
 
@@ -208,16 +208,14 @@ class ServeApplication(BaseApplication):
         """In each worker: the validated advisor, compiled here, and the WSGI app."""
         from advisor.decisionlog import DecisionLog
         from advisor.server.app import create_app
-        from advisor.server.idempotency import IdempotencyStore
-
         _share_gunicorn_log()
         settings = self.settings
         advisor = self.validated.advisor()
         decision_log = DecisionLog(settings.decision_log) if settings.decision_log else None
         reload = _reload_request(settings) if settings.allow_reload else None
-        idempotency = IdempotencyStore(self.idempotency, settings.idempotency_limit)
+        store = idempotency.IdempotencyStore(self.idempotency, settings.idempotency_limit)
         return create_app(advisor, decision_log=decision_log, max_body=settings.max_body, reload=reload,
-                          tokens=self.tokens, idempotency=idempotency)
+                          tokens=self.tokens, idempotency=store)
 
     def run(self) -> None:
         try:
