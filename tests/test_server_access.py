@@ -23,6 +23,7 @@ from advisor.inputs.proposal import read_meeting
 from advisor.packs.explain import Explainer
 from advisor.server.auth import guard_exposure, read_tokens
 from advisor.server.idempotency import Answer, Claimed, Full, IdempotencyStore, Mismatch, Pending, Replay
+from advisor.server.openapi import openapi_document
 
 CRM_TOKEN = "crm-0123456789abcdef0123456789abcdef"
 BOT_TOKEN = "bot-fedcba9876543210fedcba9876543210"
@@ -60,8 +61,13 @@ def test_without_a_known_token_every_v1_request_gets_401(secured, method, path):
 
 
 def test_health_and_the_api_description_stay_open(secured):
+    from openapi_spec_validator import validate
+
     assert secured.json("GET", "/healthz")[0] == 200
-    assert secured.json("GET", "/openapi.json")[0] == 200
+    status, document = secured.json("GET", "/openapi.json")
+    assert status == 200 and document["security"] == [{"bearer": []}]  # what this server requires
+    validate(document)
+    assert "security" not in openapi_document()  # a server without tokens requires none
 
 
 def test_the_caller_is_logged_as_requested_by_and_the_id_is_everywhere(secured, advisor):

@@ -85,7 +85,7 @@ def create_app(advisor: Advisor, *, decision_log: Optional[DecisionLog] = None,
     app.add_route("/v1/schema", JsonResource(MEETING_SCHEMA, "application/schema+json"))
     app.add_route("/v1/reload", ReloadResource(reload))
     app.add_route("/healthz", HealthResource(service))
-    app.add_route("/openapi.json", JsonResource(openapi_document(), falcon.MEDIA_JSON))
+    app.add_route("/openapi.json", JsonResource(openapi_document(tokens is not None), falcon.MEDIA_JSON))
     app.set_error_serializer(_serialize_error)
     app.add_error_handler(Exception, _internal_error)
     return app

@@ -20,8 +20,9 @@ PROBLEM_TYPE = "application/problem+json"
 DECISION_ID_HEADER = "Advisor-Decision-Id"
 
 
-def openapi_document() -> Dict[str, Any]:
-    """OpenAPI 3.1 (whose schemas are JSON Schema 2020-12, as the proposal's is)."""
+def openapi_document(tokens: bool = False) -> Dict[str, Any]:
+    """OpenAPI 3.1 (whose schemas are JSON Schema 2020-12, as the proposal's is); with `tokens`,
+    for a server that requires them (`advisor serve --tokens`)."""
     def ref(name: str) -> Dict[str, str]:
         return {"$ref": f"#/components/schemas/{name}"}
 
@@ -120,8 +121,8 @@ def openapi_document() -> Dict[str, Any]:
             "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "security": [],
                                       "responses": {"200": json_response("OpenAPI 3.1", {"type": "object"})}}},
         },
-        # Enforced when the server was started with --tokens; /healthz and /openapi.json stay open.
-        "security": [{"bearer": []}],
+        # /healthz and /openapi.json stay open ("security": [] on each).
+        **({"security": [{"bearer": []}]} if tokens else {}),
         "components": {"securitySchemes": {"bearer": {
             "type": "http", "scheme": "bearer",
             "description": "a caller's token from the server's --tokens file; the caller's name is logged as "
