@@ -9,8 +9,12 @@ line remain: SIGKILL landing inside a write that spans two memory pages, and a p
 failure before the kernel wrote the page to disk. So, under an exclusive lock, each write
 first ends a torn tail with a newline: one torn record never spoils the next one.
 
-    {"time": "2025-03-04T09:15:02.114Z", "proposal": "sha256:9f2c...", "rules_version": "3b1d...",
-     "verdict": "hold", "score": 72, "format": "video"}
+    {"time": "2025-03-04T09:15:02.114Z", "decision_id": "0195b3c2-4e1a-7d2f-9c41-6a0e5b7f3d28",
+     "proposal": "sha256:9f2c...", "rules_version": "3b1d...", "verdict": "hold", "score": 72,
+     "format": "video", "requested_by": "crm"}
+
+`decision_id` is a UUIDv7 (RFC 9562): unique, and in the order of time, so an approval ticket
+can cite it and the log sorts by it; `requested_by` names the server's authenticated caller.
 """
 from __future__ import annotations
 
@@ -42,7 +46,18 @@ else:
     from fcntl import LOCK_UN as _LOCK_UN
     from fcntl import flock as _flock
 
-RECORD_FIELDS = ("time", "proposal", "rules_version", "verdict", "score", "format")
+if sys.version_info >= (3, 14):
+    from uuid import uuid7
+else:  # the standard library has UUIDv7 from Python 3.14 on
+    from uuid6 import uuid7
+
+RECORD_FIELDS = ("time", "decision_id", "proposal", "rules_version", "verdict", "score", "format")
+CALLER_FIELD = "requested_by"  # after RECORD_FIELDS, when the server knows who asked
+
+
+def new_decision_id() -> str:
+    """A fresh decision id: a UUIDv7, whose text sorts in the order the ids were made."""
+    return str(uuid7())
 
 
 def proposal_digest(meeting: "Meeting") -> str:
@@ -77,17 +92,22 @@ def rules_version(advisor: "Advisor") -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
 
-def decision_record(decision: "Decision", proposal: str, rules: str, now: Optional[datetime] = None) -> Dict[str, Any]:
-    """The log record of one decision (RECORD_FIELDS, in that order)."""
+def decision_record(decision: "Decision", proposal: str, rules: str, decision_id: str,
+                    requested_by: Optional[str] = None, now: Optional[datetime] = None) -> Dict[str, Any]:
+    """The log record of one decision (RECORD_FIELDS in that order, then CALLER_FIELD if known)."""
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    return {
+    record = {
         "time": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "decision_id": decision_id,
         "proposal": proposal,
         "rules_version": rules,
         "verdict": decision.verdict,
         "score": decision.score,
         "format": decision.format,
     }
+    if requested_by is not None:
+        record[CALLER_FIELD] = requested_by
+    return record
 
 
 class DecisionLogError(ConfigError):
@@ -106,9 +126,10 @@ class DecisionLog:
             raise DecisionLogError([Problem(str(self.path), message)]) from None
         self._lock = threading.Lock()  # flock() does not tell this process's threads apart
 
-    def record(self, decision: "Decision", proposal: str, rules: str) -> Dict[str, Any]:
+    def record(self, decision: "Decision", proposal: str, rules: str, decision_id: str,
+               requested_by: Optional[str] = None) -> Dict[str, Any]:
         """Append the record of `decision` and return it; DecisionLogError if it could not be written."""
-        entry = decision_record(decision, proposal, rules)
+        entry = decision_record(decision, proposal, rules, decision_id, requested_by)
         try:
             self.write_line(json.dumps(entry, ensure_ascii=False, separators=(", ", ": ")))
         except OSError as error:

@@ -1,13 +1,16 @@
 """Load on `advisor serve`: throughput, latency, errors and the decision log, on loopback only.
 
-    python bench/load.py [--requests 15000] [--concurrency 32] [--workers 2]
+    python bench/load.py [--requests 15000] [--concurrency 32] [--workers 2] [--auth off|on|both]
                          [--reload-requests 5000 --reloads 5]
 
 Starts its own server on 127.0.0.1 (a free port) with a decision log in a temporary folder,
 measures `Advisor.check` in this process first as the baseline, then sends a bounded number
 of POST /v1/check requests from `--concurrency` keep-alive connections. It prints
 throughput (also as a ratio to the in-process baseline), p50/p99 latency, errors, and
-whether every decision reached the log. With `--reloads N`, a second run sends SIGHUP N
+whether every decision reached the log. `--auth both` (the default) starts a second server
+that takes tokens (`--tokens`), and sends the steady load to the two in turns, half of it in
+each of two rounds, so that both see the same machine; it prints the throughput with
+tokens as a ratio to the throughput without. With `--reloads N`, a second run sends SIGHUP N
 times while it loads the server, each time with a changed rule pack (so new rulesets are
 compiled), and reports errors during the reloads and the memory of the server's processes
 before and after; beside it, what the same number of new rulesets costs in one process
@@ -20,6 +23,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import signal
 import statistics
 import subprocess
@@ -64,12 +68,20 @@ def baseline(count: int) -> Tuple[float, float]:
 
 
 class Server:
-    def __init__(self, workdir: Path, workers: int, threads: int, pack: Path):
+    def __init__(self, workdir: Path, workers: int, threads: int, pack: Path, token: Optional[str] = None):
+        workdir.mkdir(exist_ok=True)
         self.log_path = workdir / "server.log"
         self.decision_log = workdir / "decisions.jsonl"
+        self.headers = {"Content-Type": "application/json"}
         command = [sys.executable, "-m", "advisor", "serve", "--host", "127.0.0.1", "--port", "0",
                    "--workers", str(workers), "--threads", str(threads), "--rules", str(pack),
                    "--decision-log", str(self.decision_log)]
+        if token is not None:  # one caller among several, as a real tokens file would have
+            tokens = workdir / "tokens.yaml"
+            callers = {f"caller-{number}": secrets.token_hex(16) for number in range(9)}
+            tokens.write_text("".join(f"{name}: {value}\n" for name, value in {**callers, "bench": token}.items()))
+            command += ["--tokens", str(tokens)]
+            self.headers["Authorization"] = f"Bearer {token}"
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=self.log_path.open("wb"))
@@ -161,8 +173,9 @@ def _rss_mb(pid: int) -> float:
 class Load:
     """`total` requests from `concurrency` threads, each with its own keep-alive connection."""
 
-    def __init__(self, port: int, total: int, concurrency: int):
+    def __init__(self, port: int, total: int, concurrency: int, headers: Dict[str, str]):
         self.port = port
+        self.headers = headers
         self.bodies = [json.dumps(item).encode() for item in proposals()]
         self.remaining = total
         self.lock = threading.Lock()
@@ -188,7 +201,7 @@ class Load:
             body = self.bodies[index % len(self.bodies)]
             started = time.perf_counter()
             try:
-                connection.request("POST", "/v1/check", body, {"Content-Type": "application/json"})
+                connection.request("POST", "/v1/check", body, self.headers)
                 response = connection.getresponse()
                 payload = response.read()
                 if response.status != 200:
@@ -283,6 +296,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--reloads", type=int, default=0, help="SIGHUPs during a second run")
     parser.add_argument("--reload-requests", type=int, default=5_000)
+    parser.add_argument("--auth", choices=("off", "on", "both"), default="both",
+                        help="steady load on a server without tokens, with them, or on both in turns")
     options = parser.parse_args()
     if options.requests + (options.reload_requests if options.reloads else 0) > 20_000:
         parser.error("at most 20,000 requests in all")
@@ -294,25 +309,45 @@ def main() -> int:
         pack = workdir / "probe-pack"
         pack.mkdir()
         (pack / "probe.yaml").write_text(PROBE.format(size=1))
-        server = Server(workdir, options.workers, options.threads, pack)
+        modes = ["off", "on"] if options.auth == "both" else [options.auth]
+        servers: Dict[str, Server] = {}
         try:
-            server.wait_until_serving()
-            print(f"server: {options.workers} workers x {options.threads} threads on 127.0.0.1:{server.port}; "
+            for mode in modes:
+                servers[mode] = Server(workdir / f"auth-{mode}", options.workers, options.threads, pack,
+                                       token=secrets.token_hex(16) if mode == "on" else None)
+                servers[mode].wait_until_serving()
+            server = servers[modes[0]]  # the one that reloads, if asked to
+            print(f"server: {options.workers} workers x {options.threads} threads on 127.0.0.1 "
+                  f"({', '.join(f'{TITLES[m]}: port {servers[m].port}' for m in modes)}); "
                   f"in-process baseline: 2,000 checks before and 2,000 after the steady load; "
                   f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-            load = Load(server.port, options.requests, options.concurrency)
-            server_cpu = server.cpu_seconds()
-            seconds = load.run()
-            server_cpu = server.cpu_seconds() - server_cpu
+            rounds = 2 if len(modes) > 1 else 1
+            runs: Dict[str, List[Tuple[Load, float, float]]] = {mode: [] for mode in modes}
+            for _ in range(rounds):  # in turns: a busy moment of the machine falls on both
+                for mode in modes:
+                    load = Load(servers[mode].port, options.requests // (rounds * len(modes)), options.concurrency,
+                                servers[mode].headers)
+                    server_cpu = servers[mode].cpu_seconds()
+                    seconds = load.run()
+                    runs[mode].append((load, seconds, servers[mode].cpu_seconds() - server_cpu))
             after, check_cpu_after = baseline(2_000)  # before and after: the machine may be busy
             in_process, check_cpu = (in_process + after) / 2, (check_cpu + check_cpu_after) / 2
-            report("steady load", load, seconds, in_process, server_cpu, check_cpu)
-            sent = len(load.latencies)
-            failed |= bool(load.errors)
+            rates = {}
+            sent = {}
+            for mode in modes:
+                load, seconds, server_cpu = _together(runs[mode])
+                report(f"steady load, {TITLES[mode]}", load, seconds, in_process, server_cpu, check_cpu)
+                rates[mode] = (len(load.latencies) / seconds, _quantile(load, 49), server_cpu / len(load.latencies))
+                sent[mode] = len(load.latencies)
+                failed |= bool(load.errors)
+            if len(modes) > 1:
+                (off_rate, off_p50, off_cpu), (on_rate, on_p50, on_cpu) = rates["off"], rates["on"]
+                print(f"with tokens against without: throughput {on_rate / off_rate:.2f}, p50 latency "
+                      f"{on_p50 / off_p50:.2f}, server CPU per request {on_cpu / off_cpu:.2f} (1.00: no cost)")
 
             if options.reloads:
                 memory_before = server.memory()
-                reload_load = Load(server.port, options.reload_requests, options.concurrency)
+                reload_load = Load(server.port, options.reload_requests, options.concurrency, server.headers)
 
                 def reload_repeatedly() -> None:
                     pause = 0.5
@@ -325,7 +360,7 @@ def main() -> int:
                 time.sleep(3)  # the last old workers finish and exit
                 memory_after = server.memory()
                 report(f"load with {options.reloads} reloads", reload_load, seconds, in_process)
-                sent += len(reload_load.latencies)
+                sent[modes[0]] += len(reload_load.latencies)
                 failed |= bool(reload_load.errors)
                 reloads_done = server.log().count("reloading: rule pack")
                 print(f"  reloads done      {reloads_done} of {options.reloads}")
@@ -338,13 +373,34 @@ def main() -> int:
                 megabytes, rulesets = full_pack_compile()
                 print(f"  and {megabytes:.2f} MB when every rule changes (the default pack: {rulesets} rulesets)")
 
-            records, torn = server.logged_lines()
-            print(f"decision log: {records} records for {sent} decisions answered; {torn} torn lines")
-            failed |= records != sent or torn != 0
+            for mode in modes:
+                records, torn = servers[mode].logged_lines()
+                print(f"decision log, {TITLES[mode]}: {records} records for {sent[mode]} decisions answered; "
+                      f"{torn} torn lines")
+                failed |= records != sent[mode] or torn != 0
         finally:
-            server.stop()
+            for running in servers.values():
+                running.stop()
     print("FAILED" if failed else "OK: no errors, every decision logged")
     return 1 if failed else 0
+
+
+TITLES = {"off": "no authentication", "on": "with tokens"}
+
+
+def _together(runs: List[Tuple[Load, float, float]]) -> Tuple[Load, float, float]:
+    """The rounds of one server as one load: latencies and errors pooled, seconds and CPU added."""
+    first = runs[0][0]
+    pooled = Load(first.port, 0, first.concurrency, first.headers)
+    for load, _, _ in runs:
+        pooled.latencies += load.latencies
+        pooled.errors += load.errors
+    pooled.client_cpu = sum(load.client_cpu for load, _, _ in runs)
+    return pooled, sum(seconds for _, seconds, _ in runs), sum(cpu for _, _, cpu in runs)
+
+
+def _quantile(load: Load, index: int) -> float:
+    return statistics.quantiles(load.latencies, n=100)[index] if len(load.latencies) > 1 else 0.0
 
 
 def _mbs(values: List[float]) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -179,3 +180,22 @@ def test_json_output_equals_the_api_decision(cli, advisor):
     assert json.loads(out) == to_dict(advisor.check(path))
     code, out, _ = cli("check", "-f", "json", "--what-if", path)
     assert json.loads(out) == to_dict(advisor.check(path, what_if=True))
+
+
+@pytest.mark.parametrize("failure,expected", [
+    # a wheel built on Python 3.13 without the fix, reused from pip's cache
+    ("durable_rules_engine.cpython-313-x86_64-linux-gnu.so: undefined symbol: PyEval_CallObject",
+     "--no-cache-dir --force-reinstall --no-deps durable-rules"),
+    ("No module named 'durable_rules_engine'", "README.md's quick start"),
+])
+def test_an_engine_that_does_not_load_says_how_to_mend_it(tmp_path, failure, expected):
+    """A real process whose durable_rules_engine fails to import as a broken build does."""
+    (tmp_path / "durable_rules_engine.py").write_text(f"raise ImportError({failure!r})\n")
+    result = subprocess.run([sys.executable, "-m", "advisor", "check", str(EXAMPLES / "pipeline-review.yaml")],
+                            capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "ADVISOR_CACHE_DIR": ""})
+    lines = result.stderr.splitlines()
+    assert (result.returncode, len(lines)) == (2, 1), result.stderr
+    assert lines[0].startswith("durable_rules: ") and expected in lines[0]
+    if "PyEval_CallObject" in failure:
+        assert "CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject " + sys.executable + " -m pip" in lines[0]

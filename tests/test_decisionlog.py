@@ -7,13 +7,21 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, ROOT, proposal, write_yaml
 
 from advisor.api import Advisor
-from advisor.decisionlog import RECORD_FIELDS, DecisionLog, DecisionLogError, proposal_digest, rules_version
+from advisor.decisionlog import (
+    RECORD_FIELDS,
+    DecisionLog,
+    DecisionLogError,
+    new_decision_id,
+    proposal_digest,
+    rules_version,
+)
 from advisor.inputs.proposal import meeting_from_mapping, parse_meeting, read_meeting
 
 
@@ -25,7 +33,7 @@ def test_a_record_has_the_fields_of_the_decision(advisor, tmp_path):
     meeting = read_meeting(EXAMPLES / "pipeline-review.yaml")
     decision = advisor.check(meeting)
     with DecisionLog(tmp_path / "log.jsonl") as log:
-        log.record(decision, proposal_digest(meeting), rules_version(advisor))
+        log.record(decision, proposal_digest(meeting), rules_version(advisor), new_decision_id())
     (record,) = lines(tmp_path / "log.jsonl")
     assert list(record) == list(RECORD_FIELDS)
     assert record["time"].endswith("Z") and record["time"][:4].isdigit()
@@ -70,8 +78,12 @@ def test_check_logs_each_decided_proposal_and_not_the_bad_ones(cli, tmp_path, ad
     assert [r["verdict"] for r in records] == ["hold", "skip"]
     assert records[0]["proposal"] == proposal_digest(read_meeting(EXAMPLES / "coaching-1on1.yaml"))
     assert {r["rules_version"] for r in records} == {rules_version(advisor)}
-    code, _, _ = cli("check", "--decision-log", str(log), str(EXAMPLES / "coaching-1on1.yaml"))
+    code, out, _ = cli("check", "--format", "json", "--decision-log", str(log), str(EXAMPLES / "coaching-1on1.yaml"))
     assert code == 0 and len(lines(log)) == 3  # appended, never rewritten
+    ids = [r["decision_id"] for r in lines(log)]
+    assert len(set(ids)) == 3 and ids == sorted(ids)  # unique, and in the order they were made
+    assert all(uuid.UUID(i).version == 7 for i in ids)
+    assert "decision_id" not in json.loads(out)  # the printed decision stays the same from run to run
 
 
 def test_check_refuses_a_log_it_cannot_open(cli, tmp_path):
@@ -86,7 +98,7 @@ def test_a_torn_tail_does_not_swallow_the_next_record(advisor, tmp_path):
     path.write_text('{"time": "2025-01-01T00:00:00.000Z"}\n{"time": "2025-0')  # a power cut mid-line
     meeting = meeting_from_mapping(proposal())
     with DecisionLog(path) as log:
-        log.record(advisor.check(meeting), proposal_digest(meeting), "v")
+        log.record(advisor.check(meeting), proposal_digest(meeting), "v", new_decision_id())
     text = path.read_text().splitlines()
     assert len(text) == 3 and json.loads(text[-1])["rules_version"] == "v"
 
@@ -96,14 +108,14 @@ def test_a_failed_write_is_an_error_not_a_silent_loss(advisor, tmp_path):
     log = DecisionLog(tmp_path / "log.jsonl")
     os.close(log._fd)  # as when the disk goes away
     with pytest.raises(DecisionLogError, match="cannot write the decision log"):
-        log.record(advisor.check(meeting), proposal_digest(meeting), "v")
+        log.record(advisor.check(meeting), proposal_digest(meeting), "v", new_decision_id())
     log._fd = None
 
 
 WRITER = """
 import sys, threading
 from advisor.api import Advisor
-from advisor.decisionlog import DecisionLog, proposal_digest, rules_version
+from advisor.decisionlog import DecisionLog, new_decision_id, proposal_digest, rules_version
 from advisor.inputs.proposal import read_meeting
 
 path, examples, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -115,7 +127,7 @@ keys = (proposal_digest(meeting), rules_version(advisor))
 
 def write():
     for _ in range(count):
-        log.record(decision, *keys)
+        log.record(decision, *keys, new_decision_id())
 
 threads = [threading.Thread(target=write) for _ in range(4)]
 for thread in threads:

@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -113,6 +114,13 @@ def example_bytes(name: str) -> bytes:
     return (EXAMPLES / name).read_bytes()
 
 
+def without_id(decision: Dict[str, Any]) -> Dict[str, Any]:
+    """The decision without its decision_id, once that is checked to be a UUIDv7."""
+    decision = dict(decision)
+    assert uuid.UUID(decision.pop("decision_id")).version == 7
+    return decision
+
+
 def in_process(advisor: Advisor, name: str) -> Dict[str, Any]:
     decision = to_dict(advisor.check(EXAMPLES / name))
     decision["source"] = "<request>"
@@ -123,7 +131,7 @@ def in_process(advisor: Advisor, name: str) -> Dict[str, Any]:
 def test_check_answers_what_the_library_decides(server, advisor, name, verdict, fmt):
     status, decision = server.json("POST", "/v1/check", raw=example_bytes(name), headers=YAML)
     assert status == 200
-    assert decision == in_process(advisor, name)
+    assert without_id(decision) == in_process(advisor, name)
     assert decision["verdict"] == verdict
 
 
@@ -131,7 +139,8 @@ def test_json_and_yaml_bodies_give_the_same_decision(server):
     data = proposal(purposes=["sales_shortfall"], decision_required=True)
     _, from_json = server.json("POST", "/v1/check", data)
     _, from_yaml = server.json("POST", "/v1/check", raw=json.dumps(data, indent=4).encode(), headers=YAML)
-    assert from_json == from_yaml and from_json["meeting"] == "Test meeting"
+    assert without_id(from_json) == without_id(from_yaml) and from_json["meeting"] == "Test meeting"
+    assert from_json["decision_id"] != from_yaml["decision_id"]
 
 
 @pytest.mark.parametrize("fmt,kind,marker", [
@@ -225,7 +234,8 @@ def test_batch_decides_the_good_items_and_reports_the_bad(server, advisor):
     assert status == 200
     assert (result["decided"], result["failed"]) == (2, 2)
     first, missing, number, last = result["results"]
-    assert first["decision"] == last["decision"] == in_process(advisor, "pipeline-review.yaml")
+    assert without_id(first["decision"]) == without_id(last["decision"]) == in_process(advisor, "pipeline-review.yaml")
+    assert first["decision"]["decision_id"] < last["decision"]["decision_id"]  # in the order they were made
     assert len(missing["problems"]) == 1
     assert re.fullmatch(r"<request>:\d+:\d+: \[1\]: missing required field 'purposes'", missing["problems"][0])
     assert number["problems"] == [f"<request>:1:{json.dumps(items).index(', 7') + 3}: [2]: expected a mapping "
@@ -287,8 +297,10 @@ def test_openapi_document_validates_and_describes_the_answers(server, advisor):
         return Draft202012Validator({**document["components"]["schemas"][name],
                                      "components": document["components"]})
 
-    _, decision = server.json("POST", "/v1/check", raw=example_bytes("pipeline-review.yaml"), headers=YAML)
+    _, decision = server.json("POST", "/v1/check?explain=true", raw=example_bytes("pipeline-review.yaml"),
+                              headers=YAML)
     schema("Decision").validate(decision)
+    assert {"decision_id", "explain"} <= set(schema("Decision").schema["properties"]) & set(decision)
     schema("Rules").validate(server.json("GET", "/v1/rules")[1])
     schema("Health").validate(server.json("GET", "/healthz")[1])
     _, batch = server.json("POST", "/v1/check/batch", [proposal(), {}])

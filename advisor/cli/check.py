@@ -15,6 +15,7 @@ from advisor.errors import AdvisorError
 
 if TYPE_CHECKING:
     from advisor.core.decision import Decision
+    from advisor.core.meeting import Meeting
     from advisor.decisionlog import DecisionLog
     from advisor.inputs.calendar import Calendars
     from advisor.inputs.invite import InviteOptions
@@ -81,16 +82,21 @@ Example:
               help="For .ics invitations: something is (not) to be decided.")
 @click.option("--roles", "roles_file", type=click.Path(dir_okay=False),
               help="For .ics invitations: a YAML file mapping email addresses (or @domains) to roles.")
+@click.option("--annotate", type=click.Path(dir_okay=False),
+              help="For one .ics invitation: write it to this file (atomically) with the verdict in X-ADVISOR-* "
+                   "properties and a short justification, in --lang, at the top of its description.")
 def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: Optional[int],
           output: Optional[str], decision_log: Optional[str] = None, config_file: Optional[str] = None,
           explain: bool = False, lang: str = "en", color: str = "auto", template: Optional[str] = None,
           what_if: Optional[bool] = None, calendar_paths: Sequence[str] = (), purposes: Sequence[str] = (),
           decision_required: Optional[bool] = None, roles_file: Optional[str] = None, summary: bool = False,
-          jobs: Optional[int] = None) -> int:
+          jobs: Optional[int] = None, annotate: Optional[str] = None) -> int:
     if explain and fmt in ("html", "jsonl"):
         raise click.UsageError("--explain works with --format text, markdown or json")
     if template is not None and fmt == "jsonl":
         raise click.UsageError("--template shapes text, markdown or html, not JSON lines")
+    if annotate is not None and (len(files) != 1 or os.path.isdir(files[0])):
+        raise click.UsageError("--annotate writes back one invitation: give one .ics file")
     with _no_garbage_collection():  # start-up allocates plenty and leaves next to no garbage
         from functools import partial
 
@@ -104,6 +110,11 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
             log = _open_decision_log(decision_log)
             calendars = _read_calendars(calendar_paths)
             invite = _invite_options(purposes, decision_required, roles_file)
+            read: Callable[[str], "Meeting"] = partial(read_proposal, invite=invite)
+            invitation = None
+            if annotate is not None:
+                invitation = _Invitation(files[0], Path(annotate))
+                read = partial(invitation.proposal, invite=invite)
         except AdvisorError as error:
             report_problems(error.problems)
             return EXIT_ERROR
@@ -111,8 +122,8 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
     lines = fmt == "jsonl"
     if what_if is None:  # one person reading one decision wants it; a batch would pay it thousands of times
         what_if = len(names) == 1 and not lines
-    task = Task(advisor, partial(read_proposal, invite=invite), what_if, calendars,
-                json_lines=lang if lines else None, keep_decisions=not lines, digests=log is not None)
+    task = Task(advisor, read, what_if, calendars, json_lines=lang if lines else None,
+                keep_decisions=not lines or invitation is not None, digests=log is not None)
     decisions: List["Decision"] = []
     written: List[str] = []  # JSON lines bound for --output
     tally = Tally()
@@ -125,10 +136,22 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
         with _progress(len(names), streaming=lines and output is None) as advance:
             for result in results(task, names, jobs or available_cores()):
                 advance()
+                decision_id = None
+                if not result.problems and (log is not None or invitation is not None):
+                    from advisor.decisionlog import new_decision_id
+
+                    decision_id = new_decision_id()  # the same in the log and in the invitation
                 if not result.problems and log is not None:
                     assert result.decision is not None and result.digest is not None  # kept for the log
+                    assert decision_id is not None
                     try:  # recorded before it is shown: no decision goes unlogged
-                        log.record(result.decision, result.digest, version)
+                        log.record(result.decision, result.digest, version, decision_id)
+                    except AdvisorError as error:
+                        result = result.failed(error.problems)
+                if not result.problems and invitation is not None:
+                    assert result.decision is not None and decision_id is not None
+                    try:
+                        invitation.write_annotated(result.decision, decision_id, lang)
                     except AdvisorError as error:
                         result = result.failed(error.problems)
                 tally.add(result)
@@ -184,6 +207,35 @@ def _progress(total: int, streaming: bool) -> Iterator[Callable[[], None]]:
         return
     with click.progressbar(length=total, label="Checking", file=sys.stderr, show_pos=True) as bar:
         yield lambda: bar.update(1)
+
+
+class _Invitation:
+    """The one invitation of `--annotate`: read once, decided, and written to `target` with the verdict."""
+
+    def __init__(self, name: str, target: Path):
+        from advisor.errors import InputError, Problem
+        from advisor.inputs.reader import is_invitation
+        from advisor.inputs.yamlsafe import read_file, read_stream
+
+        self.file = "<stdin>" if name == "-" else name
+        self.target = target
+        self.raw = read_stream(sys.stdin.buffer, self.file) if name == "-" else read_file(name)
+        if not is_invitation(self.raw, self.file):
+            raise InputError([Problem(self.file, "--annotate writes back an .ics invitation (BEGIN:VCALENDAR), "
+                                                 "and this is not one")])
+
+    def proposal(self, name: str, invite: Optional["InviteOptions"] = None) -> "Meeting":
+        from advisor.inputs.reader import parse_proposal
+
+        return parse_proposal(self.raw, self.file, invite)
+
+    def write_annotated(self, decision: "Decision", decision_id: str, lang: str) -> None:
+        from advisor.inputs.annotation import annotate_invite
+        from advisor.report.render import render_note
+
+        note = render_note(decision, lang)
+        text = annotate_invite(self.raw, self.file, decision, decision_id, note).decode("utf-8")
+        write_atomically(self.target, text)
 
 
 def _read_calendars(paths: Sequence[str]) -> Optional["Calendars"]:

@@ -46,16 +46,31 @@ RESERVED_FIELDS = ("sid", "id", "t")  # the message's own fields: facts travel u
 _FACT_ID = "f"
 
 
+# durable-rules 2.0.28 calls PyEval_CallObject, which Python 3.13 removed: built as it is, it
+# fails to compile (GCC 14) or compiles and then does not import (older compilers). Defining
+# the name as its successor at build time (README, "Quick start") gives a working engine.
+BUILD_FIX = "CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject"
+
+
 def _engine_module() -> Any:
     try:
         import durable_rules_engine
-    except ImportError as error:  # missing, or 3.13+ where it no longer imports
-        raise AdvisorError([Problem(
-            "durable_rules",
-            f"the rule engine cannot be loaded on Python {sys.version_info.major}.{sys.version_info.minor} "
-            f"({error}); advisor supports Python 3.9 to 3.12",
-        )]) from None
+    except ImportError as error:
+        raise AdvisorError([engine_import_problem(error)]) from None
     return durable_rules_engine
+
+
+def engine_import_problem(error: ImportError) -> Problem:
+    """Why the engine did not load, and the command that mends it, in one line."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if "PyEval_CallObject" in str(error):  # built without the fix, often a wheel reused from pip's cache
+        message = (f"the rule engine was built without the fix Python {version} needs ({error}); build it again, "
+                   f"not from pip's cache: {BUILD_FIX} {sys.executable} -m pip install --no-cache-dir "
+                   "--force-reinstall --no-deps durable-rules")
+    else:
+        message = (f"the rule engine cannot be loaded on Python {version} ({error}); install the advisor as "
+                   "README.md's quick start says (Python 3.9 to 3.13, a C compiler and the Python headers)")
+    return Problem("durable_rules", message)
 
 
 # Matches every fact. Without it, a fact that matches no rule leaves the session half made,

@@ -9,7 +9,8 @@ says otherwise. Everyone is remote when the event has a conference link or no lo
 
 What iCalendar cannot say comes from the caller (`purposes`, `decision_required`) or from the
 event's own X-ADVISOR-PURPOSES (comma-separated purpose words) and X-ADVISOR-DECISION (TRUE or
-FALSE) properties; an invitation without purposes is refused.
+FALSE) properties; an invitation without purposes is refused. The advisor's own note in the
+description (`advisor.inputs.annotation`) is not the organizer's text, and is not read.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 from advisor.core.meeting import Meeting
 from advisor.core.vocabulary import EXTERNAL_ROLES, OCCURRENCES_PER_YEAR, PURPOSES
 from advisor.errors import InputError, Problem, describe, did_you_mean
+from advisor.inputs.annotation import without_note
 from advisor.inputs.calendar import NOT_ATTENDING, as_list, event_path, invited_people, normalize_email, parse_calendar
 from advisor.inputs.proposal import meeting_from_mapping
 from advisor.inputs.schema import ROLE
@@ -114,7 +116,7 @@ def invite_to_proposal(event: Any, file: str, options: InviteOptions = InviteOpt
     organizer = _organizer(event, options.roles)
     if organizer:
         proposal["organizer"] = organizer
-    description = str(event.get("DESCRIPTION", "")).strip()
+    description = organizer_description(event).strip()
     if description:
         proposal["description"] = description
         agenda = [m.group(1).strip() for m in map(_AGENDA_ITEM.match, description.splitlines()) if m]
@@ -146,7 +148,13 @@ def recurrence_of(event: Any) -> str:
 def has_conference_link(event: Any) -> bool:
     if any(event.get(name) for name in CONFERENCE_PROPERTIES):
         return True
-    return any(CONFERENCE_LINK.search(str(event.get(name, ""))) for name in ("LOCATION", "URL", "DESCRIPTION"))
+    return any(CONFERENCE_LINK.search(text) for text in (str(event.get("LOCATION", "")), str(event.get("URL", "")),
+                                                         organizer_description(event)))
+
+
+def organizer_description(event: Any) -> str:
+    """The event's DESCRIPTION as the organizer wrote it, without the advisor's note."""
+    return without_note(str(event.get("DESCRIPTION", "")))
 
 
 def read_roles(path: Union[str, Path]) -> Roles:

@@ -73,6 +73,13 @@ def render_many(decisions: Sequence[Decision], fmt: str = "text", *, lang: str =
     return _render_user_template(environment, Path(template), views, paint)
 
 
+def render_note(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The short justification an annotated invitation carries: verdict, cost, the reasons that
+    weigh most (templates/annotation.txt.j2), in `lang`."""
+    environment = _environment(False, check_language(lang))
+    return environment.get_template("annotation.txt.j2").render(decisions=[view(decision, lang)]).strip("\n")
+
+
 def _render_user_template(environment: "SandboxedEnvironment", path: Path, views: List[Dict[str, Any]],
                           paint: Callable[[Any, str], str]) -> str:
     from jinja2 import TemplateError, TemplateSyntaxError

@@ -6,6 +6,7 @@ from typing import Any, Dict
 from advisor.core.vocabulary import FORMATS
 from advisor.inputs.schema import MEETING_SCHEMA
 from advisor.server.bodies import MAX_BATCH
+from advisor.server.idempotency import MAX_KEY_LENGTH
 from advisor.version import __version__
 
 RENDERED_TYPES = {
@@ -14,11 +15,14 @@ RENDERED_TYPES = {
     "html": "text/html; charset=utf-8",
 }
 RESPONSE_FORMATS = ("json",) + tuple(RENDERED_TYPES)
+EXPLAINED_FORMATS = ("json", "text", "markdown")  # as `advisor check --explain`
 PROBLEM_TYPE = "application/problem+json"
+DECISION_ID_HEADER = "Advisor-Decision-Id"
 
 
-def openapi_document() -> Dict[str, Any]:
-    """OpenAPI 3.1 (whose schemas are JSON Schema 2020-12, as the proposal's is)."""
+def openapi_document(tokens: bool = False) -> Dict[str, Any]:
+    """OpenAPI 3.1 (whose schemas are JSON Schema 2020-12, as the proposal's is); with `tokens`,
+    for a server that requires them (`advisor serve --tokens`)."""
     def ref(name: str) -> Dict[str, str]:
         return {"$ref": f"#/components/schemas/{name}"}
 
@@ -31,10 +35,29 @@ def openapi_document() -> Dict[str, Any]:
     batch_body = {"required": True, "content": {
         kind: {"schema": {"type": "array", "maxItems": MAX_BATCH, "items": ref("Proposal")}}
         for kind in ("application/json", "application/yaml")}}
-    body_errors = {"400": {**problem, "description": "a proposal that breaks the contract"},
+    unauthorized = {"401": {**problem, "description": "no token, or one the server does not know (only when it "
+                                                      "was started with --tokens)",
+                            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}}}
+    body_errors = {"400": {**problem, "description": "a proposal that breaks the contract, a bad query or a bad "
+                                                    "Idempotency-Key"},
+                   **unauthorized,
+                   "409": {**problem, "description": "the first request with this Idempotency-Key is still being "
+                                                    "decided"},
                    "413": {**problem, "description": "a body over the size limit"},
                    "415": {**problem, "description": "a content type other than JSON or YAML"},
+                   "422": {**problem, "description": "this Idempotency-Key was used in the last 24 hours with "
+                                                    "another request (proposal, path or query)"},
+                   "429": {**problem, "description": "the caller holds the most Idempotency-Keys kept; retry "
+                                                    "after Retry-After seconds, or without a key",
+                           "headers": {"Retry-After": {"schema": {"type": "integer"}}}},
                    "503": {**problem, "description": "the decision log cannot be written"}}
+    idempotency_key = {"name": "Idempotency-Key", "in": "header", "required": False,
+                       "description": "the same key with the same request within 24 hours replays the first "
+                                      "answer (header Idempotent-Replayed: true) and decides nothing again; keys "
+                                      "are kept per caller", "schema": {"type": "string", "minLength": 1,
+                                                                          "maxLength": MAX_KEY_LENGTH}}
+    decision_id_header = {DECISION_ID_HEADER: {"description": "the decision's decision_id",
+                                               "schema": {"type": "string", "format": "uuid"}}}
 
     def json_response(description: str, schema: Dict[str, Any], kind: str = "application/json") -> Dict[str, Any]:
         return {"description": description, "content": {kind: {"schema": schema}}}
@@ -57,38 +80,53 @@ def openapi_document() -> Dict[str, Any]:
                     {"name": "what_if", "in": "query", "required": False,
                      "description": "also find the smallest changes that would flip the verdict (slower)",
                      "schema": {"type": "string", "enum": ["true", "false"], "default": "false"}},
+                    {"name": "explain", "in": "query", "required": False,
+                     "description": "also every active rule, fired or with the first condition that failed "
+                                    f"(the decision's `explain`); with format {', '.join(EXPLAINED_FORMATS)}",
+                     "schema": {"type": "string", "enum": ["true", "false"], "default": "false"}},
+                    idempotency_key,
                 ],
                 "requestBody": body,
                 "responses": {"200": {"description": "the decision (JSON) or its justification (format=...)",
+                                      "headers": decision_id_header,
                                       "content": {"application/json": {"schema": ref("Decision")}, **rendered}},
                               **body_errors},
             }},
             "/v1/check/batch": {"post": {
                 "operationId": "checkBatch",
                 "summary": "Decide a list of proposals; a bad one does not fail the others",
+                "parameters": [idempotency_key],
                 "requestBody": batch_body,
                 "responses": {"200": json_response("a result for each proposal, in order", ref("BatchResult")),
                               **body_errors},
             }},
             "/v1/rules": {"get": {"operationId": "rules", "summary": "The active rules",
-                                  "responses": {"200": json_response("the active rules", ref("Rules"))}}},
+                                  "responses": {"200": json_response("the active rules", ref("Rules")),
+                                                **unauthorized}}},
             "/v1/schema": {"get": {"operationId": "schema", "summary": "The proposal's JSON Schema",
                                    "responses": {"200": json_response("JSON Schema 2020-12", {"type": "object"},
-                                                                      "application/schema+json")}}},
+                                                                      "application/schema+json"),
+                                                 **unauthorized}}},
             "/v1/reload": {"post": {
                 "operationId": "reload",
                 "summary": "Reload the rule packs (when the server was started with --allow-reload)",
                 "responses": {"202": json_response("new workers are starting with the new packs",
                                                    {"type": "object"}),
+                              **unauthorized,
                               "403": {**problem, "description": "reloading over HTTP is disabled"},
                               "409": {**problem, "description": "a pack was refused; the old rules keep serving"}},
             }},
             "/healthz": {"get": {"operationId": "health", "summary": "Liveness, and the rules served",
-                                 "responses": {"200": json_response("serving", ref("Health"))}}},
-            "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document",
+                                 "security": [], "responses": {"200": json_response("serving", ref("Health"))}}},
+            "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "security": [],
                                       "responses": {"200": json_response("OpenAPI 3.1", {"type": "object"})}}},
         },
-        "components": {"schemas": {
+        # /healthz and /openapi.json stay open ("security": [] on each).
+        **({"security": [{"bearer": []}]} if tokens else {}),
+        "components": {"securitySchemes": {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "a caller's token from the server's --tokens file; the caller's name is logged as "
+                           "requested_by"}}, "schemas": {
             "Proposal": {k: v for k, v in MEETING_SCHEMA.items() if k != "$schema"},
             "Decision": _DECISION_SCHEMA,
             "BatchResult": {
@@ -168,5 +206,13 @@ _DECISION_SCHEMA: Dict[str, Any] = {
                   "properties": {"pack": {"type": "string"}, "version": {"type": "string"}}},
         "base": {"type": "integer"},
         "facts": {"type": "object"},
+        "decision_id": {"type": "string", "format": "uuid",
+                        "description": "a UUIDv7, unique and in the order of time; also in the decision log"},
+        "explain": {"type": "array", "description": "with explain=true: every active rule, fired or not",
+                    "items": {"type": "object", "required": ["rule", "fired", "condition", "detail"],
+                              "properties": {"rule": {"type": "string"}, "pack": {"type": "string"},
+                                             "fired": {"type": "boolean"}, "necessity": {"type": "integer"},
+                                             "formats": _FORMAT_POINTS, "condition": {"type": "string"},
+                                             "detail": {"type": "string"}, "facts": {"type": "object"}}}},
     },
 }

@@ -26,6 +26,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from advisor.errors import AdvisorError, Problem
+from advisor.server import idempotency
 
 if TYPE_CHECKING:
     from advisor.api import Advisor
@@ -34,6 +35,7 @@ DEFAULT_PORT = 8080
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
 VALIDATION_TIMEOUT = 120.0  # seconds for a child to build the advisor
+DEFAULT_IDEMPOTENCY_LIMIT = idempotency.DEFAULT_LIMIT
 
 log = logging.getLogger("advisor.serve")
 
@@ -50,6 +52,10 @@ class ServeSettings:
     allow_reload: bool = False
     max_body: int = 1024 * 1024
     access_log: Optional[str] = None
+    tokens: Optional[Path] = None  # callers and their tokens (advisor.server.auth); None: no authentication
+    insecure: bool = False  # serve an address other machines reach without tokens
+    idempotency_store: Optional[Path] = None  # None: a temporary one, gone when the server stops
+    idempotency_limit: int = DEFAULT_IDEMPOTENCY_LIMIT
 
     @property
     def bind(self) -> str:
@@ -146,17 +152,25 @@ class ServeApplication(BaseApplication):
     """Gunicorn's application: settings for the master, the Falcon app in each worker."""
 
     def __init__(self, settings: ServeSettings):
+        from advisor.server.auth import guard_exposure, read_tokens
         self.settings = settings
+        guard_exposure(settings.host, settings.tokens is not None, settings.insecure)
+        self.tokens = read_tokens(settings.tokens) if settings.tokens else None
         self.validated = validate_in_child(settings)
         if settings.decision_log is not None:
             from advisor.decisionlog import DecisionLog
 
             DecisionLog(settings.decision_log).close()  # refuse to start when it cannot be written
+        self.idempotency, self._scratch = idempotency.prepare_store(settings.idempotency_store)  # made, or refused, now
+        self._master = os.getpid()
         super().__init__(prog="advisor serve")
 
     def validate(self, log: Any) -> bool:
-        """In the master, on SIGHUP: True when the new rules passed and new workers should start."""
+        """In the master, on SIGHUP: True when the new rules (and tokens) passed and new workers should start."""
+        from advisor.server.auth import read_tokens
+
         try:
+            tokens = read_tokens(self.settings.tokens) if self.settings.tokens else None
             validated = validate_in_child(self.settings)
         except AdvisorError as error:
             for problem in error.problems:
@@ -165,7 +179,7 @@ class ServeApplication(BaseApplication):
                       self.validated.rules_version)
             return False
         log.info("reloading: rule pack %s, rules version %s", validated.pack, validated.rules_version)
-        self.validated = validated
+        self.validated, self.tokens = validated, tokens
         return True
 
     def load_config(self) -> None:
@@ -194,16 +208,23 @@ class ServeApplication(BaseApplication):
         """In each worker: the validated advisor, compiled here, and the WSGI app."""
         from advisor.decisionlog import DecisionLog
         from advisor.server.app import create_app
-
         _share_gunicorn_log()
         settings = self.settings
         advisor = self.validated.advisor()
         decision_log = DecisionLog(settings.decision_log) if settings.decision_log else None
         reload = _reload_request(settings) if settings.allow_reload else None
-        return create_app(advisor, decision_log=decision_log, max_body=settings.max_body, reload=reload)
+        store = idempotency.IdempotencyStore(self.idempotency, settings.idempotency_limit)
+        return create_app(advisor, decision_log=decision_log, max_body=settings.max_body, reload=reload,
+                          tokens=self.tokens, idempotency=store)
 
     def run(self) -> None:
-        ReloadingArbiter(self).run()
+        try:
+            ReloadingArbiter(self).run()
+        finally:  # workers leave through here too (SystemExit): only the master clears up
+            if self._scratch is not None and os.getpid() == self._master:
+                import shutil
+
+                shutil.rmtree(self._scratch, ignore_errors=True)
 
 
 class ReloadingArbiter(Arbiter):
