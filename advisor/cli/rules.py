@@ -71,10 +71,10 @@ def list_rules(fmt: str, config_file: Optional[str], rule_dirs: Sequence[str], m
     advisor = _advisor(config_file, rule_dirs)
     if purposes_only:
         purpose_rules = load_purpose_rules(advisor.folders)
-        rows = [{"id": r.id, "pack": r.pack, "purposes": list(r.purposes), "words": list(r.words),
+        entries = [{"id": r.id, "pack": r.pack, "purposes": list(r.purposes), "words": list(r.words),
                  "description": r.description, "file": shown_path(r.file), "line": r.line} for r in purpose_rules.rules]
         if fmt == "json":
-            click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+            click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
         else:
             click.echo(_purpose_table(purpose_rules), nl=False)
         return EXIT_OK

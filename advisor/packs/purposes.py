@@ -182,7 +182,7 @@ def _read_file(document: Document, pack: str, problems: List[Problem]) -> List[P
 def _read_rule(document: Document, index: int, item: Any, pack: str,
                problems: List[Problem]) -> Optional[PurposeRule]:
     before = len(problems)
-    label = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else f"rule[{index}]"
+    label = str(item["id"]) if isinstance(item, dict) and isinstance(item.get("id"), str) else f"rule[{index}]"
 
     def report(path: Tuple[Any, ...], message: str, key: bool = False) -> None:
         problem = document.problem((index,) + path, message, key=key)
