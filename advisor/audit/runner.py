@@ -82,15 +82,16 @@ def run_audit(advisor: Advisor, sources: Sequence[Source], window: Window, *, ro
     purposes = load_purpose_rules(advisor.folders)
     names = {source.name for source in sources}
     left_out: List[str] = []
+    file_problems: List[Problem] = []  # of every reading: a file left out is named once
     for _ in range(MAX_READS):
         arguments = [(sources, share, runner.shares, window, roles, one_offs, tuple(left_out))
                      for share in range(runner.shares)]
         reads: List[ShareRead] = list(runner.map(read_share, arguments))
+        file_problems = _unique(file_problems + [p for read in reads for p in read.problems])
         broken = sorted({p.file for read in reads for p in read.problems if p.file in names} - set(left_out))
         if not broken:
             break
         left_out += broken
-    file_problems = _unique(p for read in reads for p in read.problems)
     problems = file_problems + sorted(_unique(p for read in reads for p in read.series_problems),
                                       key=lambda p: (p.file, p.line or 0))
     load = _window_load(reads, window, [s.name for s in sources if s.name not in left_out])
