@@ -1,7 +1,7 @@
 """The audit for readers: a ranked table (text, Markdown), one HTML file, JSON and CSV.
 
 `audit_view()` words everything in the reader's language, as `render.view()` does for a
-decision, so that the templates (`templates/audit.*.j2`) only lay it out.
+decision, so that the templates (audit.txt.j2, audit.md.j2 and audit.html.j2 in templates/) only lay it out.
 """
 from __future__ import annotations
 
