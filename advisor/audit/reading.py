@@ -27,6 +27,8 @@ from advisor.inputs.yamlsafe import decode
 LOAD_DAYS = 7  # the attendees' load is taken over the 7 days before the audit's moment, as --calendar does
 _BLOCK = re.compile(r"^BEGIN:VEVENT[ \t]*\r?\n.*?^END:VEVENT[ \t]*(?:\r?\n|\Z)", re.M | re.S | re.I)
 _UID = re.compile(r"^UID[;:][^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", re.M | re.I)
+_RECURRING = re.compile(r"^(?:RRULE|RDATE|RECURRENCE-ID)[;:]", re.M | re.I)  # a series, or one of its instances
+_START = re.compile(r"^DTSTART[^:\r\n]*:(\d{8})", re.M | re.I)
 
 
 class Source(NamedTuple):
@@ -85,18 +87,31 @@ def share_of(uid: str, shares: int) -> int:
     return zlib.crc32(uid.encode("utf-8", "surrogatepass")) % shares
 
 
-def keep_share(text: str, share: int, shares: int, file: str) -> str:
-    """`text` with the events of other shares blanked: their lines left empty, so that every
-    line keeps its number."""
-    if shares == 1:
-        return text
+def keep_share(text: str, share: int, shares: int, file: str, window: Optional["Window"] = None) -> str:
+    """`text` with the events this share does not read blanked: their lines left empty, so that
+    every line keeps its number. Blanked are the events of other shares and, given a window,
+    one-off meetings more than a day before the load window or after the audit window (they
+    can count for nothing): an export covering a long period costs no more than the window it
+    is audited over."""
+    first = last = ""
+    if window is not None:
+        first = (window.load_start - timedelta(days=1)).strftime("%Y%m%d")
+        last = (window.end + timedelta(days=1)).strftime("%Y%m%d")
 
     def blank(match: "re.Match[str]") -> str:
         block = match.group(0)
+        if first and not _RECURRING.search(block):
+            start = _START.search(block)
+            if start and not first <= start.group(1) <= last:
+                return "\n" * block.count("\n")
+        if shares == 1:
+            return block
         found = _UID.search(block)
         uid = re.sub(r"\r?\n[ \t]", "", found.group(0)).split(":", 1)[-1].strip() if found else file
         return block if share_of(uid, shares) == share else "\n" * block.count("\n")
 
+    if shares == 1 and window is None:
+        return text
     return _BLOCK.sub(blank, text)
 
 
@@ -117,7 +132,7 @@ def read_share(sources: Sequence[Source], share: int, shares: int, window: Windo
             raw = source.read()
             if len(raw) > MAX_FILE_BYTES:
                 parse_calendar(raw, source.name)  # refused for its size before anything is read
-            text = keep_share(decode(raw, source.name), share, shares, source.name)
+            text = keep_share(decode(raw, source.name), share, shares, source.name, window)
             parsed.append((source.name, *parse_calendar(text.encode("utf-8", "surrogatepass"), source.name)))
         except InputError as error:
             problems.extend(error.problems)
