@@ -37,5 +37,9 @@ class DaskRunner(Runner):
         for future in futures:  # in order, each as soon as it and those before it are done
             yield future.result()
 
+    def everywhere(self, value: Any) -> Any:
+        # a future that the tasks given it resolve on their own worker
+        return self.client.scatter(value, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
+
     def close(self) -> None:
         self.client.close()  # type: ignore[no-untyped-call]

@@ -38,6 +38,10 @@ class Runner:
         for args in arguments:
             yield function(*args)
 
+    def everywhere(self, value: Any) -> Any:
+        """`value` as an argument every task may be given: on a cluster, sent to each worker once."""
+        return value
+
     def close(self) -> None:
         pass
 
@@ -97,7 +101,7 @@ def run_audit(advisor: Advisor, sources: Sequence[Source], window: Window, *, ro
     load = _window_load(reads, window, [s.name for s in sources if s.name not in left_out])
     known = frozenset(person for read in reads for person in read.people)
     found = sorted((one for read in reads for one in read.series), key=lambda one: one.uid)
-    context = Deciding(advisor, purposes, load, known)
+    context = runner.everywhere(Deciding(advisor, purposes, load, known))
     size = max(1, -(-len(found) // (runner.shares * CHUNKS_PER_WORKER)))
     chunks = [found[i:i + size] for i in range(0, len(found), size)]
     audited: List[SeriesAudit] = []
