@@ -21,7 +21,7 @@ from advisor.report.i18n import (
     snippet_context,
     translations,
 )
-from advisor.report.render import _environment, alternative_text
+from advisor.report.render import alternative_text, template_environment
 from advisor.report.spreadsheet import to_csv
 
 AUDIT_FORMATS = ("text", "markdown", "html", "json", "csv")
@@ -43,7 +43,7 @@ def render_audit(audit: Audit, fmt: str = "text", lang: str = DEFAULT_LANGUAGE) 
         return to_csv([_csv_row(rank, one, lang) for rank, one in enumerate(audit.series, 1)], CSV_FIELDS)
     if fmt not in _TEMPLATES:
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(AUDIT_FORMATS)}")
-    return _environment(fmt == "html", lang).get_template(_TEMPLATES[fmt]).render(a=audit_view(audit, lang))
+    return template_environment(fmt == "html", lang).get_template(_TEMPLATES[fmt]).render(a=audit_view(audit, lang))
 
 
 # ---------------------------------------------------------------------------- JSON and CSV
