@@ -71,7 +71,7 @@ def list_rules(fmt: str, config_file: Optional[str], rule_dirs: Sequence[str], m
     advisor = _advisor(config_file, rule_dirs)
     if purposes_only:
         purpose_rules = load_purpose_rules(advisor.folders)
-        entries = [{"id": r.id, "pack": r.pack, "purposes": list(r.purposes), "words": list(r.words),
+        entries = [{"id": r.id, "pack": r.pack, "purposes": list(r.purposes), "words": list(r.written),
                  "description": r.description, "file": shown_path(r.file), "line": r.line} for r in purpose_rules.rules]
         if fmt == "json":
             click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
@@ -101,7 +101,7 @@ def list_rules(fmt: str, config_file: Optional[str], rule_dirs: Sequence[str], m
 
 
 def _purpose_table(purpose_rules: PurposeRules) -> str:
-    rows = [[[r.id], [r.pack], [", ".join(r.purposes)], [r.description, "Words: " + ", ".join(r.words)]]
+    rows = [[[r.id], [r.pack], [", ".join(r.purposes)], [r.description, "Words: " + ", ".join(r.written)]]
             for r in purpose_rules.rules]
     return _table(["ID", "PACK", "PURPOSES", "DESCRIPTION AND WORDS"], rows)
 

@@ -44,6 +44,7 @@ class PurposeRule(NamedTuple):
     description: str
     words: Tuple[str, ...]  # normalised phrases: lower case, words joined by one space
     purposes: Tuple[str, ...]
+    written: Tuple[str, ...] = ()  # the words as the rule's author wrote them, for listings
     pack: str = "default"
     file: str = ""
     line: int = 0
@@ -207,11 +208,12 @@ def _read_rule(document: Document, index: int, item: Any, pack: str,
     if not isinstance(item.get("replaces", False), bool):
         report(("replaces",), f"expected true or false, found {describe(item['replaces'])}")
     phrases = _phrases(item.get("words"), report) if "words" in item else []
+    written = tuple(dict.fromkeys(text.strip() for text in item.get("words") or [] if isinstance(text, str)))
     purposes = _purposes(item.get("purposes"), report) if "purposes" in item else []
     if len(problems) > before:
         return None
     line = (document.where((index,)) or (0, 0))[0]
-    return PurposeRule(item["id"], item["description"].strip(), tuple(phrases), tuple(purposes), pack,
+    return PurposeRule(item["id"], item["description"].strip(), tuple(phrases), tuple(purposes), written, pack,
                        document.file, line, item.get("replaces", False))
 
 
