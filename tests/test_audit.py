@@ -131,6 +131,21 @@ def test_one_offs_are_decided_when_asked_for(cli, exports):
     assert (one["occurrences_per_year"], one["yearly_attendee_hours"]) == (1, 3.0)
 
 
+def test_one_off_meetings_far_outside_the_windows_are_not_read(tmp_path, cli):
+    """A one-off in January, even with a broken line, counts for nothing: it is skipped unread.
+    The same broken line in the window is a problem."""
+    def broken(day: str) -> list:
+        return event(f"old-{day}@test", "Pipeline review", f"DTSTART;TZID=Europe/Berlin:{day}T130000",
+                     f"DTEND;TZID=Europe/Berlin:{day}T140000", "BROKEN LINE", organizer("dana"), attendee("sam"))
+
+    (tmp_path / "dana.ics").write_text(calendar(STATUS, broken("20260112")))
+    code, out, err = cli("audit", str(tmp_path / "dana.ics"), "--at", AT, "--format", "json")
+    assert (code, err) == (0, "") and set(by_uid(json.loads(out))) == {"status@test"}
+    (tmp_path / "dana.ics").write_text(calendar(STATUS, broken("20260303")))
+    code, _, err = cli("audit", str(tmp_path / "dana.ics"), "--at", AT)
+    assert code == 2 and "BROKEN LINE" in err
+
+
 def test_the_same_audit_in_one_process_and_in_two(cli, exports):
     one = audit_json(cli, str(exports), "--jobs", "1")
     two = audit_json(cli, str(exports), "--jobs", "2")
