@@ -74,13 +74,13 @@ def audit(calendars: Sequence[str], at: Optional[str], days: int, roles_file: Op
     from advisor.audit.reading import Window
     from advisor.audit.runner import run_audit
     from advisor.batch import available_cores
-    from advisor.cli.load import _window_end
+    from advisor.cli.load import window_end
     from advisor.packs.config import find_config
     from advisor.report.audit import render_audit
 
     try:
         advisor = Advisor(extra_rules=rule_dirs, config=find_config(config_file))
-        window = Window(_window_end(at), days)
+        window = Window(window_end(at), days)
         roles = _roles(roles_file)
         sources = _sources(calendars, user)
         runner = _runner(scheduler, jobs or available_cores())
