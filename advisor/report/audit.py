@@ -143,12 +143,14 @@ def audit_view(audit: Audit, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
     series = [_series_view(rank, one, lang) for rank, one in enumerate(audit.series, 1)]
     people = [{"person": p.person, "weekly_meeting_hours": num(p.weekly_meeting_hours),
                "weekly_hours_freed": num(p.weekly_hours_freed)} for p in audit.people if p.yearly_hours_freed > 0]
-    end = audit.start.isoformat(timespec="minutes")
+    start = audit.start.isoformat(timespec="minutes")
+    if direction(lang) == "rtl":  # kept left to right inside right-to-left text (Unicode isolates)
+        start = "\u2066" + start + "\u2069"
     return {
         "lang": lang, "dir": direction(lang),
         "heading": _("Meeting audit"),
         "window": ngettext("%(days)s day from %(start)s", "%(days)s days from %(start)s", audit.days) % {
-            "days": audit.days, "start": end},
+            "days": audit.days, "start": start},
         "summary": ngettext("%(count)s meeting series audited", "%(count)s meeting series audited", t.series) % {
             "count": f"{t.series:,}"},
         "yearly": ngettext("They take %(hours)s attendee-hour a year, %(cost)s.",
