@@ -64,3 +64,29 @@ def test_the_report_fits_a_phone(tmp_path, advisor):
                   if any(sum(image.getpixel((x, y))) < 300 for y in range(0, image.height, 4))]
     assert right_edge and right_edge[0] < image.width - 4, "text runs off the right edge"
     assert _where(image.crop((0, 0, image.width, 80)), SKIP) is not None
+
+
+CANCEL = (0xB3, 0x59, 0x00)  # the audit's colour for cancel, as the skip badge
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_audit_report_is_drawn_with_its_chart(tmp_path, cli, lang):
+    from test_audit import AT, COACHING, STANDUP, STATUS, SYNC
+    from test_calendar import calendar
+
+    (tmp_path / "team.ics").write_text(calendar(STATUS, STANDUP, SYNC, COACHING))
+    page = tmp_path / f"audit.{lang}.html"
+    code, _, err = cli("audit", str(tmp_path / "team.ics"), "--at", AT, "--format", "html", "--lang", lang,
+                       "--output", str(page))
+    assert (code, err) == (0, "")
+    png = tmp_path / f"audit.{lang}.png"
+    screenshots.screenshot(page, png, 900, 1400)
+    from PIL import Image
+
+    image = Image.open(png).convert("RGB")
+    colours = image.getcolors(maxcolors=1 << 16) or []
+    assert len(colours) > 50, "a blank or nearly blank page"
+    bars = _where(image, CANCEL)
+    assert bars is not None, "no bar for the cancelled series in the chart"
+    middle = (bars[0] + bars[2]) / 2
+    assert (middle < image.width * 0.75) if lang == "en" else (middle > image.width * 0.25)

@@ -111,7 +111,7 @@ def test_validate_loads_packs_settings_and_case_files(cli, tmp_path: Path) -> No
     pack = _pack(tmp_path, cases=f"cases:\n  - {{name: a, proposal: {LONG}}}\n")
     code, out, err = cli("rules", "validate", str(pack))
     assert (code, err) == (0, "")
-    assert re.fullmatch(r"valid: \d+ rules in default\+company, \d+ test cases\n", out)
+    assert re.fullmatch(r"valid: \d+ rules in default\+company, \d+ purpose rules, \d+ test cases\n", out)
 
 
 def test_validate_reports_every_problem_precisely(cli, tmp_path: Path) -> None:
@@ -171,7 +171,8 @@ def test_rules_test_prints_each_failure_with_the_difference(cli, tmp_path: Path)
 def test_rules_test_without_paths_runs_each_active_packs_tests(cli, tmp_path: Path) -> None:
     pack = _pack(tmp_path, cases=f"cases:\n  - {{name: long, proposal: {LONG}, expect: "
                                  f"{{fired: [long-meeting-short-agenda]}}}}\n")
-    default_cases = len((ROOT / "rules" / "tests" / "default.yaml").read_text().split("\n  - name: ")) - 1
+    default_cases = sum(len(file.read_text().split("\n  - name: ")) - 1
+                        for file in (ROOT / "rules" / "tests").glob("*.yaml"))
     code, out, _ = cli("rules", "test", "--rules", str(pack), "--coverage")
     assert code == 0
     assert out.splitlines()[-1] == f"{default_cases + 1} passed, 0 failed"
@@ -188,8 +189,9 @@ def test_coverage_names_rules_no_case_makes_fire_and_fails(cli, tmp_path: Path) 
 
 def test_the_default_pack_covers_every_rule(cli) -> None:
     code, out, _ = cli("rules", "test", "--coverage")
-    coverage_line, closing = out.splitlines()
+    coverage_line, purpose_line, closing = out.splitlines()
     assert code == 0 and re.fullmatch(r"coverage: (\d+) of \1 rules fire in some case", coverage_line)
+    assert re.fullmatch(r"coverage: (\d+) of \1 purpose rules fire in some case", purpose_line)
     assert closing.endswith(" passed, 0 failed")
 
 

@@ -44,7 +44,7 @@ def load(calendars: Sequence[str], window_days: int, at: Optional[str], by: str,
     from advisor.report.load import render_load
 
     try:
-        end = _window_end(at)
+        end = window_end(at)
         window = read_calendars(calendars).load(end, window_days).only(people)
     except AdvisorError as error:
         report_problems(error.problems)
@@ -57,7 +57,7 @@ def load(calendars: Sequence[str], window_days: int, at: Optional[str], by: str,
     return 0
 
 
-def _window_end(at: Optional[str]) -> datetime:
+def window_end(at: Optional[str]) -> datetime:
     if at is None:
         from dateutil.tz import tzlocal
 

@@ -24,6 +24,7 @@ class LazyGroup(click.Group):
 
     lazy_commands = {
         # "name": "module:command_object"
+        "audit": "advisor.cli.audit:audit",
         "check": "advisor.cli.check:check",
         "rules": "advisor.cli.rules:rules",
         "load": "advisor.cli.load:load",

@@ -23,6 +23,7 @@ from advisor.errors import InputError, did_you_mean
 from advisor.inputs.yamlsafe import load_yaml
 from advisor.packs.config import find_config
 from advisor.packs.explain import condition_text, rule_tree
+from advisor.packs.purposes import PurposeRules, load_purpose_rules
 from advisor.report.catalogue import render_catalogue, rule_summary, shown_path
 
 EXIT_OK = 0
@@ -60,11 +61,23 @@ def rules() -> None:
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--missing-lang", type=click.Choice(["ar"]),
               help="Only the rules whose 'because' or 'suggestion' has no text in this language (shown in English).")
+@click.option("--purposes", "purposes_only", is_flag=True,
+              help="Only the purpose rules, which read what a meeting is for from its title (advisor audit).")
 @_pack_options
-def list_rules(fmt: str, config_file: Optional[str], rule_dirs: Sequence[str], missing_lang: Optional[str] = None
-               ) -> int:
-    """Every rule of the active packs: id, pack, effects, description and source."""
+def list_rules(fmt: str, config_file: Optional[str], rule_dirs: Sequence[str], missing_lang: Optional[str] = None,
+               purposes_only: bool = False) -> int:
+    """Every rule of the active packs: id, pack, effects, description and source; with
+    --purposes, the purpose rules that `advisor audit` reads meeting titles with."""
     advisor = _advisor(config_file, rule_dirs)
+    if purposes_only:
+        purpose_rules = load_purpose_rules(advisor.folders)
+        entries = [{"id": r.id, "pack": r.pack, "purposes": list(r.purposes), "words": list(r.written),
+                 "description": r.description, "file": shown_path(r.file), "line": r.line} for r in purpose_rules.rules]
+        if fmt == "json":
+            click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
+        else:
+            click.echo(_purpose_table(purpose_rules), nl=False)
+        return EXIT_OK
     listed = advisor.pack.rules
     if missing_lang:
         from advisor.report.i18n import missing_translations
@@ -85,6 +98,12 @@ def list_rules(fmt: str, config_file: Optional[str], rule_dirs: Sequence[str], m
     if overridden:
         click.echo(f"* effects set by {', '.join(overridden)}")
     return EXIT_OK
+
+
+def _purpose_table(purpose_rules: PurposeRules) -> str:
+    rows = [[[r.id], [r.pack], [", ".join(r.purposes)], [r.description, "Words: " + ", ".join(r.written)]]
+            for r in purpose_rules.rules]
+    return _table(["ID", "PACK", "PURPOSES", "DESCRIPTION AND WORDS"], rows)
 
 
 def effects_lines(effects: Dict[str, Any], overridden: bool = False) -> List[str]:
@@ -188,13 +207,16 @@ def validate(paths: Sequence[str], config_file: Optional[str], rule_dirs: Sequen
     everything loads, 2 with one line per problem otherwise.
     """
     advisor = _advisor(config_file, list(rule_dirs) + list(paths))
+    purpose_rules = load_purpose_rules(advisor.folders)
     test_folders = _test_folders(advisor)
     from advisor.packs.casetests import load_cases
+    from advisor.packs.purposecases import load_purpose_cases
 
-    cases = sum(len(load_cases(folder)) for folder in test_folders)
+    cases = sum(len(load_cases(folder)) + len(load_purpose_cases(folder)) for folder in test_folders)
     config = f", settings from {', '.join(advisor.config.files)}" if advisor.config.files else ""
     tests = f", {cases} test cases" if test_folders else ""
-    click.echo(f"valid: {len(advisor.pack.rules)} rules in {advisor.pack.name}{tests}{config}")
+    purposes = f", {len(purpose_rules.rules)} purpose rules" if purpose_rules.rules else ""
+    click.echo(f"valid: {len(advisor.pack.rules)} rules in {advisor.pack.name}{purposes}{tests}{config}")
     return EXIT_OK
 
 
@@ -224,29 +246,41 @@ def test(paths: Sequence[str], coverage: bool, verbose: bool, config_file: Optio
     """
     from advisor.packs.casetests import coverage as rule_coverage
     from advisor.packs.casetests import load_cases, run_cases
+    from advisor.packs.purposecases import load_purpose_cases, purpose_coverage, run_purpose_cases
 
     advisor = _advisor(config_file, rule_dirs)
+    purpose_rules = load_purpose_rules(advisor.folders)
     folders = [Path(p) for p in paths] or _test_folders(advisor)
     if not folders:
         raise InputError([_no_tests(advisor)])
     cases = [case for folder in folders for case in load_cases(folder)]
+    purpose_cases = [case for folder in folders for case in load_purpose_cases(folder)]
     results = run_cases(advisor, cases)
-    for result in results:
-        where = f"{shown_path(result.case.file)}:{result.case.line}: {result.case.name}"
-        if not result.passed:
+    purpose_results = run_purpose_cases(purpose_rules, purpose_cases)
+    outcomes = [(r.case.file, r.case.line, r.case.name, r.passed, r.failures) for r in results]
+    outcomes += [(r.case.file, r.case.line, r.case.name, r.passed, r.failures) for r in purpose_results]
+    for file, line, name, passed, failures in outcomes:
+        where = f"{shown_path(file)}:{line}: {name}"
+        if not passed:
             click.echo(f"FAIL {where}")
-            for failure in result.failures:
+            for failure in failures:
                 click.echo(f"  {failure}")
         elif verbose:
             click.echo(f"ok   {where}")
-    failed = sum(1 for r in results if not r.passed)
+    failed = sum(1 for outcome in outcomes if not outcome[3])
     uncovered: List[str] = []
     if coverage:
         uncovered, _ = rule_coverage(advisor, results)
         fired = len(advisor.pack.rules) - len(uncovered)
-        line = f"coverage: {fired} of {len(advisor.pack.rules)} rules fire in some case"
-        click.echo(line + (f"; never fired: {', '.join(uncovered)}" if uncovered else ""))
-    click.echo(f"{len(results) - failed} passed, {failed} failed")
+        summary = f"coverage: {fired} of {len(advisor.pack.rules)} rules fire in some case"
+        click.echo(summary + (f"; never fired: {', '.join(uncovered)}" if uncovered else ""))
+        if purpose_results:  # measured when purpose cases ran
+            unread = purpose_coverage(purpose_rules, purpose_results)
+            summary = (f"coverage: {len(purpose_rules.rules) - len(unread)} of {len(purpose_rules.rules)} purpose "
+                       "rules fire in some case")
+            click.echo(summary + (f"; never fired: {', '.join(unread)}" if unread else ""))
+            uncovered += unread
+    click.echo(f"{len(outcomes) - failed} passed, {failed} failed")
     return EXIT_FAILED if failed or uncovered else EXIT_OK
 
 

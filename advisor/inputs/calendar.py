@@ -83,6 +83,18 @@ class Occurrence:
 
 
 @dataclass(frozen=True)
+class SeriesView:
+    """One series (or single event) as the merged copies show it (`Calendars.series`)."""
+
+    uid: str
+    event: Any  # icalendar.Event: the best copy of the series itself, else of its first instance
+    file: str
+    line: Optional[int]
+    recurring: bool
+    attendees: Tuple[Attendee, ...]  # who has not declined it, each person's own reply winning
+
+
+@dataclass(frozen=True)
 class PersonLoad:
     email: str
     name: Optional[str]
@@ -138,6 +150,42 @@ class WindowLoad:
             return 0, 0.0, 0.0
         return (count, sum(p.hours for p in self.per_person) / count,
                 sum(p.meetings for p in self.per_person) / count)
+
+    def meeting_load(self, meeting: Any, known: "frozenset[str]") -> "MeetingLoad":
+        """The load of `meeting`'s audience in this window; `known` are the people the calendars
+        name (an attendee no calendar knows is not counted as a person without meetings)."""
+        people: Dict[str, AttendeeLoad] = {}
+        for group in meeting.audience:
+            if not group.email:
+                continue
+            email = normalize_email(group.email)
+            if email in people:
+                continue
+            own = self.person(email)
+            people[email] = AttendeeLoad(email, group.name or own.name, group.role, group.count,
+                                         email in known, own.hours, own.meetings)
+        if not people:
+            raise InputError([Problem(meeting.source, "no attendee has an email: the calendars' meetings are "
+                                      "matched to the audience by email", path="audience")])
+        found = [p for p in people.values() if p.found]
+        if not found:
+            raise InputError([Problem(meeting.source, f"no attendee's email appears in {', '.join(self.files)}: "
+                                      f"expected one of the audience ({', '.join(sorted(people))}) as ORGANIZER "
+                                      "or ATTENDEE of an event", path="audience")])
+        weight = sum(p.count for p in found)
+        typed = meeting.recent_load
+        replaced = {k: v for k, v in (("meeting_hours", typed.meeting_hours), ("meetings", typed.meetings))
+                    if v is not None}
+        return MeetingLoad(
+            meeting_hours=sum(p.count * p.meeting_hours for p in found) / weight,
+            meetings=sum(p.count * p.meetings for p in found) / weight,
+            window_days=self.window_days,
+            start=self.start,
+            end=self.end,
+            files=self.files,
+            per_person=tuple(people.values()),
+            replaced=replaced or None,
+        )
 
     def per_day(self) -> List["DayLoad"]:
         """Each day of the window (in the zone of its end): meetings, their hours, attendee-hours."""
@@ -331,40 +379,15 @@ class Calendars:
     def load_for(self, meeting: Any, now: Optional[datetime] = None, **options: Any) -> MeetingLoad:
         """The audience's load in the window before the meeting's start (else before now)."""
         end = meeting.start or now or datetime.now(timezone.utc).astimezone()
-        window_days = meeting.recent_load.window_days
-        window = self.load(end, window_days, **options)
-        people: Dict[str, AttendeeLoad] = {}
-        for group in meeting.audience:
-            if not group.email:
-                continue
-            email = normalize_email(group.email)
-            if email in people:
-                continue
-            own = window.person(email)
-            people[email] = AttendeeLoad(email, group.name or own.name, group.role, group.count,
-                                         email in self.people, own.hours, own.meetings)
-        if not people:
-            raise InputError([Problem(meeting.source, "no attendee has an email: the calendars' meetings are "
-                                      "matched to the audience by email", path="audience")])
-        found = [p for p in people.values() if p.found]
-        if not found:
-            raise InputError([Problem(meeting.source, f"no attendee's email appears in {', '.join(self.files)}: "
-                                      f"expected one of the audience ({', '.join(sorted(people))}) as ORGANIZER "
-                                      "or ATTENDEE of an event", path="audience")])
-        weight = sum(p.count for p in found)
-        typed = meeting.recent_load
-        replaced = {k: v for k, v in (("meeting_hours", typed.meeting_hours), ("meetings", typed.meetings))
-                    if v is not None}
-        return MeetingLoad(
-            meeting_hours=sum(p.count * p.meeting_hours for p in found) / weight,
-            meetings=sum(p.count * p.meetings for p in found) / weight,
-            window_days=window_days,
-            start=window.start,
-            end=window.end,
-            files=self.files,
-            per_person=tuple(people.values()),
-            replaced=replaced or None,
-        )
+        window = self.load(end, meeting.recent_load.window_days, **options)
+        return window.meeting_load(meeting, self.people)
+
+    def series(self, uid: str) -> "SeriesView":
+        """The event that stands for series (or single event) `uid`, and who attends it."""
+        one = self._series[uid]
+        copies = one.masters or next(iter(one.overrides.values()))
+        return SeriesView(uid, copies[0].event, copies[0].file, copies[0].line, one.recurring,
+                          _attending(copies, copies[0].invited))
 
     # -- expansion ---------------------------------------------------------------------------
 
@@ -398,10 +421,16 @@ class Calendars:
 def read_calendars(paths: Iterable[PathLike], max_bytes: int = MAX_FILE_BYTES) -> Calendars:
     """Read .ics files (or folders of them) into one set of events, or raise InputError."""
     files = calendar_files(paths)
+    return build_calendars((file, *read_calendar_file(file, max_bytes)) for file in files)
+
+
+def build_calendars(parsed: Iterable[Tuple[str, List[Any], "_Lines"]]) -> Calendars:
+    """One set of events from files already parsed (`parse_calendar`): (file, VCALENDARs, lines)."""
+    files: List[str] = []
     series: Dict[str, _Series] = {}
     order = 0
-    for file in files:
-        calendars, lines = read_calendar_file(file, max_bytes)
+    for file, calendars, lines in parsed:
+        files.append(file)
         for copy, recurrence_id in _copies(calendars, file, lines):
             order += 1
             copy.order = order

@@ -89,8 +89,12 @@ def parse_invite(raw: bytes, file: str, options: InviteOptions = InviteOptions()
     return meeting_from_mapping(invite_to_proposal(event, file, options), file)
 
 
-def invite_to_proposal(event: Any, file: str, options: InviteOptions = InviteOptions()) -> Dict[str, Any]:
-    """The proposal (docs/proposal.md) an icalendar VEVENT makes, as a mapping still to validate."""
+def invite_to_proposal(event: Any, file: str, options: InviteOptions = InviteOptions(), *,
+                       purposes_required: bool = True) -> Dict[str, Any]:
+    """The proposal (docs/proposal.md) an icalendar VEVENT makes, as a mapping still to validate.
+
+    With `purposes_required=False`, an event that states no purpose (and is given none) gets an
+    empty list of purposes instead of a refusal: the caller says what it is for, or that nobody can."""
     where = event_path(event)
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         raise _problem(file, f"{where}.STATUS", "the event is cancelled: expected an event to take place")
@@ -106,7 +110,7 @@ def invite_to_proposal(event: Any, file: str, options: InviteOptions = InviteOpt
     minutes = round((event.end - event.start).total_seconds() / 60)
     proposal: Dict[str, Any] = {
         "title": title,
-        "purposes": _purposes(event, file, options),
+        "purposes": _purposes(event, file, options, purposes_required),
         "duration_minutes": minutes,
         "recurrence": recurrence_of(event),
         "decision_required": _decision(event, file, options),
@@ -143,6 +147,33 @@ def recurrence_of(event: Any) -> str:
         return "daily"
     rarer = {word: count for word, count in OCCURRENCES_PER_YEAR.items() if word != "daily"}
     return min(rarer, key=lambda word: abs(math.log(rarer[word]) - math.log(per_year)))
+
+
+def occurrences_per_year(event: Any) -> int:
+    """How many times a year the event's first RRULE holds it, from its frequency, interval and
+    days: weekdays (FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR) 260, FREQ=WEEKLY;BYDAY=MO,TH 104, every
+    two weeks 26, FREQ=MONTHLY;BYDAY=1TU 12; 1 without a rule. A year is 52 weeks of 7 days,
+    so that the figures of a series add up as people count them."""
+    rules = as_list(event.get("RRULE"))
+    if not rules:
+        return 1
+    rule = rules[0]
+    frequency = str((rule.get("FREQ") or [""])[0]).upper()
+    interval = max(1, int((rule.get("INTERVAL") or [1])[0]))
+    days = [str(day) for day in rule.get("BYDAY") or []]
+    every_week = [day for day in days if day == day.lstrip("+-0123456789")]  # MO; 1MO is once a month
+    if frequency == "DAILY":
+        per_year = 52 * len(set(days)) if days else 364
+    elif frequency == "WEEKLY":
+        per_year = 52 * max(1, len(set(days)))
+    elif frequency == "MONTHLY":
+        per_month = len(rule.get("BYMONTHDAY") or []) or len(days) - len(every_week)
+        per_year = 12 * per_month + 52 * len(every_week) if per_month or every_week else 12
+    elif frequency == "YEARLY":
+        per_year = max(1, len(rule.get("BYMONTH") or []))
+    else:  # sub-daily rules are no meeting series; count them as daily ones
+        per_year = 364
+    return max(1, round(per_year / interval))
 
 
 def has_conference_link(event: Any) -> bool:
@@ -216,11 +247,18 @@ def _the_event(events: List[Any], file: str) -> Any:
     return masters[0] if masters else events[0]
 
 
-def _purposes(event: Any, file: str, options: InviteOptions) -> List[str]:
-    words = list(options.purposes)
-    if not words and event.get(_PURPOSES_PROPERTY) is not None:
-        text = str(event.get(_PURPOSES_PROPERTY)).replace("\\,", ",")
-        words = [word.strip().lower() for word in text.split(",") if word.strip()]
+def stated_purposes(event: Any) -> List[str]:
+    """The purpose words of the event's own X-ADVISOR-PURPOSES property (none when it has none)."""
+    if event.get(_PURPOSES_PROPERTY) is None:
+        return []
+    text = str(event.get(_PURPOSES_PROPERTY)).replace("\\,", ",")
+    return [word.strip().lower() for word in text.split(",") if word.strip()]
+
+
+def _purposes(event: Any, file: str, options: InviteOptions, required: bool = True) -> List[str]:
+    words = list(options.purposes) or stated_purposes(event)
+    if not words and not required:
+        return []
     if not words:
         raise _problem(file, "purposes", f"an invitation does not say what the meeting is for: expected --purpose "
                                          f"WORD or an {_PURPOSES_PROPERTY} property (words: {', '.join(PURPOSES)}), "

@@ -28,7 +28,7 @@ from advisor.errors import InputError, Problem, choice_hint, describe, did_you_m
 from advisor.inputs.proposal import meeting_from_document, read_meeting
 from advisor.inputs.yamlsafe import Document, load_yaml
 
-FILE_FIELDS = ("cases",)
+FILE_FIELDS = ("cases", "purpose_cases")
 CASE_FIELDS = ("name", "proposal", "expect")
 EXPECT_FIELDS = ("verdict", "format", "alternative", "fired", "not_fired", "score")
 SCORE_FIELDS = ("min", "max")
@@ -128,7 +128,8 @@ def _read_document(document: Document, problems: List[Problem]) -> List[Case]:
         return []
     _unknown_keys(document, (), data, FILE_FIELDS, "field", problems)
     if "cases" not in data:
-        problems.append(document.problem((), "missing required field 'cases'"))
+        if "purpose_cases" not in data:
+            problems.append(document.problem((), "missing required field 'cases'"))
         return []
     items = data["cases"]
     if not isinstance(items, list) or not items:

@@ -65,7 +65,7 @@ def render_many(decisions: Sequence[Decision], fmt: str = "text", *, lang: str =
         return to_json(decisions, lang, array) + "\n"
     if fmt not in _TEMPLATES:
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(OUTPUT_FORMATS)}")
-    environment = _environment(fmt == "html", lang)
+    environment = template_environment(fmt == "html", lang)
     paint = _painter(color and fmt == "text")
     views = [view(d, lang) for d in decisions]
     if template is None:
@@ -76,7 +76,7 @@ def render_many(decisions: Sequence[Decision], fmt: str = "text", *, lang: str =
 def render_note(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> str:
     """The short justification an annotated invitation carries: verdict, cost, the reasons that
     weigh most (templates/annotation.txt.j2), in `lang`."""
-    environment = _environment(False, check_language(lang))
+    environment = template_environment(False, check_language(lang))
     return environment.get_template("annotation.txt.j2").render(decisions=[view(decision, lang)]).strip("\n")
 
 
@@ -287,7 +287,7 @@ def _what_if_note(decision: Decision, lang: str) -> Optional[str]:
 
 
 @lru_cache(maxsize=8)
-def _environment(html: bool, lang: str) -> "SandboxedEnvironment":
+def template_environment(html: bool, lang: str) -> "SandboxedEnvironment":
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 

@@ -1,0 +1,100 @@
+"""Live calendars over CalDAV, read with the `caldav` library (the optional extra `[caldav]`).
+
+A calendar collection's events are fetched in one REPORT and handed over as iCalendar text,
+to be read like an exported .ics file. Credentials never come from the command line: the
+user name is given, the password is read from ADVISOR_CALDAV_PASSWORD or ~/.netrc. They are
+never sent over plain http:// except to this machine (loopback), and the library is told to
+refuse an insecure connection anywhere else. Every request has a time limit, and what a
+calendar sends is refused past the size of a calendar file (MAX_FILE_BYTES). Whatever goes
+wrong is one line naming the URL: unreachable, refused credentials, no calendar there, too slow.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+from typing import Any, List, Optional, Tuple
+from urllib.parse import urlsplit
+
+from advisor.errors import InputError, Problem
+from advisor.inputs.calendar import MAX_FILE_BYTES
+
+PASSWORD_VARIABLE = "ADVISOR_CALDAV_PASSWORD"
+TIMEOUT_SECONDS = 30
+
+
+def password_for(url: str, user: Optional[str]) -> Optional[str]:
+    """The password for `url`: $ADVISOR_CALDAV_PASSWORD, else ~/.netrc's entry for its host."""
+    if os.environ.get(PASSWORD_VARIABLE):
+        return os.environ[PASSWORD_VARIABLE]
+    import netrc
+
+    host = urlsplit(url).hostname or ""
+    try:
+        entry = netrc.netrc().authenticators(host)
+    except (OSError, netrc.NetrcParseError):
+        return None
+    if entry is None or (user is not None and entry[0] and entry[0] != user):
+        return None
+    return entry[2]
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def fetch_calendars(url: str, user: Optional[str], password: Optional[str], *,
+                    timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_FILE_BYTES) -> List[Tuple[str, bytes]]:
+    """The iCalendar text of the calendar collection at `url`, as (url, bytes), or InputError."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("https", "http") or (scheme == "http" and not is_loopback(url)):
+        raise InputError([Problem(url, "expected an https:// URL (http:// only to this machine): credentials are "
+                                       "never sent in the clear")])
+    if user is not None and password is None:
+        raise InputError([Problem(url, f"no password for {user}: set {PASSWORD_VARIABLE} or add the host to "
+                                       "~/.netrc")])
+    try:
+        import caldav
+        from caldav.lib import error as dav_error
+    except ImportError:
+        raise InputError([Problem(url, "reading CalDAV needs the caldav extra: pip install "
+                                       "'meeting-advisor[caldav]'")]) from None
+    try:
+        connect: Any = caldav.DAVClient  # the library's types do not say it is callable
+        with connect(url=url, username=user, password=password, timeout=int(timeout),
+                     require_tls=scheme == "https", enable_rfc6764=False, rate_limit_handle=False) as client:
+            events = client.calendar(url=url).events()
+            texts: List[bytes] = []
+            size = 0
+            for event in events:
+                data = event.data.encode("utf-8") if isinstance(event.data, str) else bytes(event.data or b"")
+                size += len(data)
+                if size > max_bytes:
+                    raise InputError([Problem(url, f"the calendar sent more than {max_bytes:,} bytes: audit a "
+                                                   "smaller calendar, or export it by date range")])
+                texts.append(data)
+    except InputError:
+        raise
+    except dav_error.AuthorizationError:
+        raise InputError([Problem(url, "the server refused the user name or password")]) from None
+    except dav_error.NotFoundError:
+        raise InputError([Problem(url, "no calendar at this URL")]) from None
+    except Exception as error:  # the library's and the HTTP client's many ways of failing, each one line
+        raise InputError([Problem(url, f"cannot read the calendar: {_reason(error)}")]) from None
+    joined = b"\r\n".join(texts) if texts else b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+    return [(url, joined)]
+
+
+def _reason(error: Exception) -> str:
+    name = type(error).__name__
+    text = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
+    if "timeout" in name.lower() or "timed out" in text.lower():
+        return f"no answer within {TIMEOUT_SECONDS} s"
+    if "connect" in name.lower() or "connection" in text.lower():
+        return f"the server cannot be reached ({text or name})"
+    return f"{name}: {text}" if text else name
