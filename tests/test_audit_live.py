@@ -17,6 +17,8 @@ import pytest
 from test_audit import AT, COACHING, STANDUP, STATUS, STATUS_KIM, SYNC
 from test_calendar import calendar
 
+from advisor.errors import InputError
+
 caldav = pytest.importorskip("caldav")
 pytest.importorskip("radicale")
 distributed = pytest.importorskip("distributed")
@@ -104,6 +106,22 @@ def test_bad_credentials_and_a_missing_password_are_one_line_and_exit_2(cli, rad
     monkeypatch.delenv("ADVISOR_CALDAV_PASSWORD")
     code, _, err = cli("audit", url, "--user", USER, "--at", AT)
     assert code == 2 and len(err.splitlines()) == 1 and "ADVISOR_CALDAV_PASSWORD" in err
+
+
+def test_an_answer_over_the_size_limit_is_refused_while_it_arrives(radicale) -> None:
+    from advisor.inputs.caldav import fetch_calendars
+
+    with caldav.DAVClient(url=radicale, username=USER, password=PASSWORD) as client:
+        collection = client.principal().make_calendar(name="big", cal_id="big")
+        for one in [event for events in CALENDARS.values() for event in events]:
+            collection.save_event(calendar(one))
+        url = str(collection.url)
+    whole = sum(len(text) for _, text in fetch_calendars(url, USER, PASSWORD))
+    assert whole > 2000
+    with pytest.raises(InputError) as refused:
+        fetch_calendars(url, USER, PASSWORD, max_bytes=whole // 2)
+    assert [str(p) for p in refused.value.problems] == [
+        f"{url}: the calendar sent more than {whole // 2:,} bytes: audit a smaller calendar, or export it by date range"]
 
 
 def test_the_password_may_come_from_netrc(radicale, tmp_path, monkeypatch):

@@ -4,15 +4,16 @@ A calendar collection's events are fetched in one REPORT and handed over as iCal
 to be read like an exported .ics file. Credentials never come from the command line: the
 user name is given, the password is read from ADVISOR_CALDAV_PASSWORD or ~/.netrc. They are
 never sent over plain http:// except to this machine (loopback), and the library is told to
-refuse an insecure connection anywhere else. Every request has a time limit, and what a
-calendar sends is refused past the size of a calendar file (MAX_FILE_BYTES). Whatever goes
-wrong is one line naming the URL: unreachable, refused credentials, no calendar there, too slow.
+refuse an insecure connection anywhere else. Every request has a time limit, and every answer
+is read under the size of a calendar file (MAX_FILE_BYTES): a larger one is refused while it
+arrives, before it is held in memory. Whatever goes wrong is one line naming the URL:
+unreachable, refused credentials, no calendar there, too slow, too large.
 """
 from __future__ import annotations
 
 import ipaddress
 import os
-from typing import Any, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from advisor.errors import InputError, Problem
@@ -48,6 +49,32 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+class _TooLarge(Exception):
+    """An answer over the size limit, refused while it was read."""
+
+
+def _bounded(max_bytes: int) -> Callable[..., Any]:
+    """A response hook of the HTTP client that reads each answer's body itself, at most `max_bytes`
+    of it (decoded, so a compressed answer is bounded too). The client calls its hooks before it
+    reads a body, and uses what the hook read as the body."""
+    def read_body(response: Any, *args: Any, **kwargs: Any) -> Any:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            response.close()
+            raise _TooLarge()
+        chunks, size = [], 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                response.close()
+                raise _TooLarge()
+            chunks.append(chunk)
+        response._content = b"".join(chunks)  # the body, read; the client's own reading is then skipped
+        return response
+
+    return read_body
+
+
 def fetch_calendars(url: str, user: Optional[str], password: Optional[str], *,
                     timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_FILE_BYTES) -> List[Tuple[str, bytes]]:
     """The iCalendar text of the calendar collection at `url`, as (url, bytes), or InputError."""
@@ -68,18 +95,13 @@ def fetch_calendars(url: str, user: Optional[str], password: Optional[str], *,
         connect: Any = caldav.DAVClient  # the library's types do not say it is callable
         with connect(url=url, username=user, password=password, timeout=int(timeout),
                      require_tls=scheme == "https", enable_rfc6764=False, rate_limit_handle=False) as client:
+            client.session.hooks["response"].append(_bounded(max_bytes))
             events = client.calendar(url=url).events()
-            texts: List[bytes] = []
-            size = 0
-            for event in events:
-                data = event.data.encode("utf-8") if isinstance(event.data, str) else bytes(event.data or b"")
-                size += len(data)
-                if size > max_bytes:
-                    raise InputError([Problem(url, f"the calendar sent more than {max_bytes:,} bytes: audit a "
-                                                   "smaller calendar, or export it by date range")])
-                texts.append(data)
-    except InputError:
-        raise
+            texts = [event.data.encode("utf-8") if isinstance(event.data, str) else bytes(event.data or b"")
+                     for event in events]
+    except _TooLarge:
+        raise InputError([Problem(url, f"the calendar sent more than {max_bytes:,} bytes: audit a smaller "
+                                       "calendar, or export it by date range")]) from None
     except dav_error.AuthorizationError:
         raise InputError([Problem(url, "the server refused the user name or password")]) from None
     except dav_error.NotFoundError:
