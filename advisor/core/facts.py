@@ -5,7 +5,7 @@ comparing it with a value of another type, is refused when its pack loads.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Dict, Iterable, Mapping, NamedTuple, Optional, Tuple
 
 from advisor.core.meeting import Meeting
 from advisor.core.vocabulary import DEFAULT_HOURLY_COST, OCCURRENCES_PER_YEAR, PURPOSES, RECURRENCES, ROLES
@@ -68,7 +68,7 @@ def derive_facts(meeting: Meeting, hourly_cost: Optional[Mapping[str, float]] = 
     per_hour = sum(g.count * (rates[g.role] if g.hourly_cost is None else g.hourly_cost)
                    for g in groups if not g.external)
     occurrences = OCCURRENCES_PER_YEAR[meeting.recurrence]
-    load_hours, load_meetings = _weekly_load(meeting)
+    load_hours, load_meetings = weekly_load(meeting)
     attendee_hours = round(attendees * hours, 2)
     cost = round(per_hour * hours, 2)
     return {
@@ -103,20 +103,28 @@ def derive_facts(meeting: Meeting, hourly_cost: Optional[Mapping[str, float]] = 
     }
 
 
-def _weekly_load(meeting: Meeting) -> Tuple[Optional[float], Optional[float]]:
-    """Average meeting hours and meetings per attendee, scaled to 7 days.
+def weekly_load(meeting: Meeting) -> Tuple[Optional[float], Optional[float]]:
+    """Average meeting hours and meetings per attendee over 7 days, over the people with a figure.
 
-    `recent_load` speaks for the whole audience; without it, the groups' own
-    `meeting_hours_last_7_days` are averaged over the people who gave them.
+    Each group's own figures (`meeting_hours_last_7_days`, `meetings_last_7_days`, which a
+    calendar fills in for the people it finds) come first; `recent_load`, scaled to 7 days,
+    stands for the groups that give none (docs/proposal.md, "Recent load").
     """
     load = meeting.recent_load
     scale = 7 / load.window_days
-    hours = None if load.meeting_hours is None else round(load.meeting_hours * scale, 2)
-    meetings = None if load.meetings is None else round(load.meetings * scale, 2)
-    if hours is None:
-        known = [(g.count, g.meeting_hours_last_7_days) for g in meeting.audience
-                 if g.meeting_hours_last_7_days is not None]
-        if known:
-            people = sum(count for count, _ in known)
-            hours = round(sum(count * h for count, h in known) / people, 2)
+    shared_hours = None if load.meeting_hours is None else load.meeting_hours * scale
+    shared_meetings = None if load.meetings is None else load.meetings * scale
+    hours = _average((g.count, _first(g.meeting_hours_last_7_days, shared_hours)) for g in meeting.audience)
+    meetings = _average((g.count, _first(g.meetings_last_7_days, shared_meetings)) for g in meeting.audience)
     return hours, meetings
+
+
+def _first(own: Optional[float], shared: Optional[float]) -> Optional[float]:
+    return own if own is not None else shared
+
+
+def _average(figures: Iterable[Tuple[int, Optional[float]]]) -> Optional[float]:
+    known = [(count, value) for count, value in figures if value is not None]
+    if not known:
+        return None
+    return round(sum(count * value for count, value in known) / sum(count for count, _ in known), 2)

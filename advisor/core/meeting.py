@@ -28,6 +28,7 @@ class AttendeeGroup(NamedTuple):
     email: Optional[str] = None
     hourly_cost: Optional[float] = None
     meeting_hours_last_7_days: Optional[float] = None
+    meetings_last_7_days: Optional[float] = None
 
 
 class RecentLoad(NamedTuple):

@@ -14,6 +14,7 @@ import math
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from advisor.core.decision import Change, Decision, Step, WhatIf, weigh
+from advisor.core.facts import weekly_load
 from advisor.core.meeting import Meeting, RecentLoad
 
 # Lengths people book, in minutes: the candidate durations.
@@ -125,7 +126,7 @@ class LoadLever(Lever):
     kind = "load"
 
     def sequences(self, meeting: Meeting) -> List[List[Step]]:
-        hours = _weekly_hours(meeting)
+        hours = weekly_load(meeting)[0]
         if hours is None:
             return []
         below = math.ceil(hours) - 1  # the first whole hour under the load
@@ -137,11 +138,14 @@ class LoadLever(Lever):
         return [lower, higher]
 
     def apply(self, meeting: Meeting, step: Step) -> Meeting:
-        load = meeting.recent_load
-        meetings = None if load.meetings is None else load.meetings * 7 / load.window_days
+        """Everyone at `step.after` hours a week (the groups' own figures give way to it)."""
+        meetings = weekly_load(meeting)[1]
         if meetings is not None and step.before:
             meetings = round(meetings * step.after / step.before, 1)
-        return meeting._replace(recent_load=RecentLoad(7, step.after, meetings, load.same_topic_days_ago))
+        audience = tuple(g._replace(meeting_hours_last_7_days=None, meetings_last_7_days=None)
+                         for g in meeting.audience)
+        recent = RecentLoad(7, step.after, meetings, meeting.recent_load.same_topic_days_ago)
+        return meeting._replace(audience=audience, recent_load=recent)
 
 
 class TopicLever(Lever):
@@ -202,17 +206,6 @@ def _ladder(limit: int) -> List[int]:
         steps.append(size)
         size += 1 if size < 20 else 5 if size < 50 else 10 if size < 100 else max(10, int(round(size / 4, -1)))
     return steps + [limit] if limit >= 1 else steps
-
-
-def _weekly_hours(meeting: Meeting) -> Optional[float]:
-    load = meeting.recent_load
-    if load.meeting_hours is not None:
-        return round(load.meeting_hours * 7 / load.window_days, 2)
-    known = [(g.count, g.meeting_hours_last_7_days) for g in meeting.audience
-             if g.meeting_hours_last_7_days is not None]
-    if not known:
-        return None
-    return round(sum(c * h for c, h in known) / sum(c for c, _ in known), 2)
 
 
 Verdict = Tuple[str, int, int]  # verdict, score, and the score before it is kept within 0..100

@@ -63,6 +63,7 @@ MEETING_SCHEMA: Dict[str, Any] = {
                     "external": _BOOL,
                     "hourly_cost": {**_NUMBER_NON_NEGATIVE, "maximum": 100_000},
                     "meeting_hours_last_7_days": {**_NUMBER_NON_NEGATIVE, "maximum": 168},
+                    "meetings_last_7_days": {**_NUMBER_NON_NEGATIVE, "maximum": 1_000},
                 },
             },
         },
