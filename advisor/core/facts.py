@@ -37,6 +37,7 @@ FACTS: Dict[str, FactSpec] = {spec.name: spec for spec in (
     FactSpec("agenda_items", "int", "number of agenda items"),
     FactSpec("attendees", "int", "everyone who attends, the organizer included"),
     FactSpec("remote_attendees", "int", "attendees joining from elsewhere"),
+    FactSpec("remote_share", "number", "the percentage of attendees joining from elsewhere (0 to 100)"),
     FactSpec("in_person_attendees", "int", "attendees in the room"),
     FactSpec("all_remote", "bool", "every attendee joins from elsewhere"),
     FactSpec("external_attendees", "int", "customers, prospects and others from outside"),
@@ -44,8 +45,10 @@ FACTS: Dict[str, FactSpec] = {spec.name: spec for spec in (
     FactSpec("internal_attendees", "int", "attendees from the company"),
     FactSpec("roles", "words", "the roles present", words=ROLES),
     FactSpec("managers", "int", "sales managers and executives attending"),
-    FactSpec("attendee_hours", "number", "attendees x hours"),
-    FactSpec("cost", "number", "attendee-hours x hourly cost, external people excluded"),
+    FactSpec("attendee_hours", "number", "attendees x hours: staff_hours + guest_hours"),
+    FactSpec("staff_hours", "number", "the hours of the company's own people (attendees from the company x hours)"),
+    FactSpec("guest_hours", "number", "the hours of customers, prospects and other people from outside"),
+    FactSpec("cost", "number", "staff hours x hourly cost (guests' time is not the company's cost)"),
     FactSpec("yearly_attendee_hours", "number", "attendee-hours over a year of occurrences"),
     FactSpec("yearly_cost", "number", "cost over a year of occurrences"),
     FactSpec("load_hours", "number", "average meeting hours per attendee per 7 days", optional=True),
@@ -54,6 +57,10 @@ FACTS: Dict[str, FactSpec] = {spec.name: spec for spec in (
     FactSpec("reliable_internet", "bool", "every remote attendee has a device and a reliable connection"),
     FactSpec("visual_material", "bool", "slides, a demo or a shared screen are needed"),
     FactSpec("sensitive", "bool", "a personal or confidential matter"),
+    FactSpec("about_one_person", "bool", "the matter concerns one attendee: their pay, performance, or a complaint "
+                                         "about them"),
+    FactSpec("individual_failures", "bool", "named people's failures (lost deals, missed targets, mistakes) are gone "
+                                            "through in front of the others"),
 )}
 
 
@@ -70,6 +77,7 @@ def derive_facts(meeting: Meeting, hourly_cost: Optional[Mapping[str, float]] = 
     occurrences = OCCURRENCES_PER_YEAR[meeting.recurrence]
     load_hours, load_meetings = weekly_load(meeting)
     attendee_hours = round(attendees * hours, 2)
+    staff_hours = round((attendees - external) * hours, 2)
     cost = round(per_hour * hours, 2)
     return {
         "purposes": list(meeting.purposes),
@@ -83,6 +91,7 @@ def derive_facts(meeting: Meeting, hourly_cost: Optional[Mapping[str, float]] = 
         "agenda_items": len(meeting.agenda),
         "attendees": attendees,
         "remote_attendees": remote,
+        "remote_share": round(100 * remote / attendees, 2),
         "in_person_attendees": attendees - remote,
         "all_remote": remote == attendees,
         "external_attendees": external,
@@ -91,15 +100,19 @@ def derive_facts(meeting: Meeting, hourly_cost: Optional[Mapping[str, float]] = 
         "roles": sorted({g.role for g in groups}),
         "managers": sum(g.count for g in groups if g.role in ("sales_manager", "executive")),
         "attendee_hours": attendee_hours,
+        "staff_hours": staff_hours,
+        "guest_hours": round(attendee_hours - staff_hours, 2),
         "cost": cost,
         "yearly_attendee_hours": round(attendee_hours * occurrences, 2),
         "yearly_cost": round(cost * occurrences, 2),
         "load_hours": load_hours,
         "load_meetings": load_meetings,
         "same_topic_days_ago": meeting.recent_load.same_topic_days_ago,
-        "reliable_internet": meeting.setting.reliable_internet,
+        "reliable_internet": meeting.setting.reliable_internet is not False,  # unsaid: assumed reliable
         "visual_material": meeting.setting.visual_material,
         "sensitive": meeting.setting.sensitive,
+        "about_one_person": meeting.setting.about_one_person,
+        "individual_failures": meeting.setting.individual_failures,
     }
 
 
