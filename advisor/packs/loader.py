@@ -199,13 +199,13 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
     if len(problems) > before or tree is None:
         return None
     condition = compile_condition(tree)
-    tests = alpha_cost(condition) + 2  # with the tag test and the sentinel beside it
-    if tests > ALPHA_BUDGET:
-        report(("when",), f"condition too complex for the engine: {tests} tests once 'any' and 'in' are "
+    ways = alpha_cost(condition)
+    if ways > ALPHA_BUDGET:
+        report(("when",), f"condition too complex for the engine: {ways} ways to match once 'any' and 'in' are "
                           f"expanded, at most {ALPHA_BUDGET}; split it into several rules")
         return None
     read = facts_used(tree)
-    templates: List[Tuple[Tuple[str, ...], str]] = [((key,), item[key]) for key in ("because", "suggestion")
+    templates: List[Tuple[Tuple[str, ...], str]] = [((key,), item[key]) for key in TRANSLATABLE_FIELDS
                                                     if isinstance(item.get(key), str)]
     templates += [((key, language), text) for language, texts in translations.items() for key, text in texts.items()]
     for where, source in templates:
