@@ -6,11 +6,11 @@ in how a rule's snippet is rendered. Wording and JSON are `advisor.report`'s.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from advisor.core.records import EMPTY
 from advisor.core.rules import Rule, RulePack
-from advisor.core.vocabulary import DEFAULT_ALTERNATIVE, DEFAULT_CURRENCY, FORMATS
+from advisor.core.vocabulary import DEFAULT_ALTERNATIVE, DEFAULT_CURRENCY, FORMATS, MEDIA, MEDIA_OF_FORMAT
 from advisor.errors import Problem, RuleError
 
 SnippetRenderer = Callable[[str, Mapping[str, Any]], str]  # (snippet source, facts) -> one line of text
@@ -25,12 +25,14 @@ class FiredRule(NamedTuple):
     rule: str
     necessity: int
     formats: Mapping[str, int]
-    reason: str
+    reason: str  # its `because`, or its `trade_off` when it was overruled and has one
     source: str
     alternative: Optional[str] = None
     suggestion: Optional[str] = None
-    # The rule's own `because`/`suggestion` in other languages, rendered only when asked for.
+    # The rule's own texts in other languages, rendered only when asked for.
     translations: Mapping[str, Mapping[str, str]] = EMPTY
+    media: Mapping[str, int] = EMPTY
+    trade_off: bool = False  # the reason is the rule's `trade_off`: its points favour another way to meet
 
 
 class Cost(NamedTuple):
@@ -81,6 +83,8 @@ class Decision(NamedTuple):
     threshold: int
     format: str
     format_scores: Mapping[str, int]
+    medium: str  # how people take part: one of MEDIA_OF_FORMAT[format]
+    medium_scores: Mapping[str, int]
     alternative: Optional[str]
     cost: Cost
     fired: Tuple[FiredRule, ...]
@@ -115,14 +119,14 @@ def decide(
     `render` writes a fired rule's `because` and `suggestion` for this proposal.
     """
     fired_rules = [rule for rule in pack.rules if rule.id in fired_ids]
-    context = {**facts, "title": title}
-    fired = tuple(_fire(rule, context, render) for rule in fired_rules)
     verdict, score, _ = weigh(fired_rules, threshold, base)
-    format_scores = dict.fromkeys(FORMATS, 0)
-    for rule in fired_rules:
-        for name, points in rule.formats.items():  # names are FORMATS' own: checked when the pack loads
-            format_scores[name] += points
-    best = max(FORMATS, key=lambda name: (format_scores[name], -FORMATS.index(name)))
+    format_scores = _points(fired_rules, "formats", FORMATS)
+    best = _best(format_scores, FORMATS, FORMATS)
+    medium_scores = _points(fired_rules, "media", MEDIA)
+    medium = _best(medium_scores, MEDIA_OF_FORMAT[best], MEDIA)
+    context = {**facts, "title": title}
+    fired = tuple(_fire(rule, context, render, bool(rule.trade_off) and overruled(rule, best, medium))
+                  for rule in fired_rules)
     suggestions = tuple(dict.fromkeys(f.suggestion for f in fired if f.suggestion))
     return Decision(
         meeting=title,
@@ -132,6 +136,8 @@ def decide(
         threshold=threshold,
         format=best,
         format_scores=format_scores,
+        medium=medium,
+        medium_scores=medium_scores,
         alternative=None if verdict == "hold" else _alternative(fired),
         cost=Cost(facts["attendee_hours"], facts["cost"], currency,
                   facts["yearly_attendee_hours"], facts["yearly_cost"]),
@@ -145,6 +151,20 @@ def decide(
     )
 
 
+def _points(fired_rules: Sequence[Rule], effect: str, names: Sequence[str]) -> Dict[str, int]:
+    """The points the fired rules give each format (or medium); names are checked when a pack loads."""
+    totals = dict.fromkeys(names, 0)
+    for rule in fired_rules:
+        for name, points in getattr(rule, effect).items():
+            totals[name] += points
+    return totals
+
+
+def _best(scores: Mapping[str, int], allowed: Sequence[str], order: Sequence[str]) -> str:
+    """The allowed name with the most points; a tie goes to the one earliest in `order` (the lighter)."""
+    return max(allowed, key=lambda name: (scores[name], -order.index(name)))
+
+
 def weigh(fired_rules: Iterable[Union[Rule, FiredRule]], threshold: int = DEFAULT_THRESHOLD,
           base: int = BASE_NECESSITY) -> Tuple[str, int, int]:
     """The verdict, the score (kept within 0..100) and the raw total the fired rules add up to:
@@ -154,16 +174,26 @@ def weigh(fired_rules: Iterable[Union[Rule, FiredRule]], threshold: int = DEFAUL
     return ("hold" if score >= threshold else "skip"), score, raw
 
 
-def _fire(rule: Rule, context: Mapping[str, Any], render: SnippetRenderer) -> FiredRule:
+def overruled(rule: Rule, fmt: str, medium: str) -> bool:
+    """Whether the rule's points favour another format than `fmt`, or another medium than `medium`:
+    it gives some of them points and the chosen one none."""
+    return any(max(points.values(), default=0) > 0 and points.get(chosen, 0) <= 0
+               for points, chosen in ((rule.formats, fmt), (rule.media, medium)))
+
+
+def _fire(rule: Rule, context: Mapping[str, Any], render: SnippetRenderer, trade_off: bool) -> FiredRule:
+    field, text = ("trade_off", rule.trade_off or "") if trade_off else ("because", rule.because)
     return FiredRule(
         rule=rule.id,
         necessity=rule.necessity,
         formats=rule.formats,  # read-only, as the rule's are
-        reason=_render(rule, "because", rule.because, context, render),
+        reason=_render(rule, field, text, context, render),
         source=rule.source,
         alternative=rule.alternative,
         suggestion=_render(rule, "suggestion", rule.suggestion, context, render) if rule.suggestion else None,
         translations=rule.translations,
+        media=rule.media,
+        trade_off=trade_off,
     )
 
 

@@ -25,7 +25,7 @@ from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Seq
 from advisor.core.facts import FACTS
 from advisor.core.records import EMPTY
 from advisor.core.rules import TEMPLATE_NAMES, Rule, RulePack
-from advisor.core.vocabulary import ALTERNATIVES, FORMATS, ROLES
+from advisor.core.vocabulary import ALTERNATIVES, FORMATS, MEDIA, ROLES
 from advisor.errors import ConfigError, InputError, Problem, choice_hint, describe, did_you_mean
 from advisor.inputs.schema import explain_error, problems_against  # the sentences proposals use
 from advisor.inputs.yamlsafe import Document, format_path, load_yaml
@@ -37,7 +37,7 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _DELTA = {"type": "integer", "minimum": -100, "maximum": 100}
 _TEXT = {"type": "string", "minLength": 1}
 
-EFFECT_FIELDS = ("necessity", "formats", "alternative", "suggestion")
+EFFECT_FIELDS = ("necessity", "formats", "media", "alternative", "suggestion")
 
 # `x-key` names what the keys of a mapping are, for "unknown role 'sales_rp'" messages.
 CONFIG_SCHEMA: Dict[str, Any] = {
@@ -68,6 +68,8 @@ CONFIG_SCHEMA: Dict[str, Any] = {
                     "necessity": _DELTA,
                     "formats": {"type": "object", "x-key": "format", "additionalProperties": False,
                                 "properties": dict.fromkeys(FORMATS, _DELTA)},
+                    "media": {"type": "object", "x-key": "medium", "additionalProperties": False,
+                              "properties": dict.fromkeys(MEDIA, _DELTA)},
                     "alternative": {"title": "alternative", "type": "string", "enum": list(ALTERNATIVES)},
                     "suggestion": _TEXT,
                 },
@@ -101,6 +103,7 @@ class Override(NamedTuple):
     formats: Mapping[str, int] = EMPTY
     alternative: Optional[str] = None
     suggestion: Optional[str] = None
+    media: Mapping[str, int] = EMPTY
 
     def then(self, later: "Override") -> "Override":
         """This override with `later`'s settings on top (a file over the one it extends)."""
@@ -111,12 +114,13 @@ class Override(NamedTuple):
             formats={**self.formats, **later.formats},
             alternative=later.alternative or self.alternative,
             suggestion=later.suggestion or self.suggestion,
+            media={**self.media, **later.media},
         )
 
     def effects(self) -> Dict[str, Any]:
         """The effects it sets, for display."""
         values = {"necessity": self.necessity, "formats": dict(self.formats) or None,
-                  "alternative": self.alternative, "suggestion": self.suggestion}
+                  "media": dict(self.media) or None, "alternative": self.alternative, "suggestion": self.suggestion}
         return {key: value for key, value in values.items() if value is not None}
 
 
@@ -243,7 +247,8 @@ def config_from_document(document: Document, folder: Path) -> Config:
             except TemplateProblem as error:
                 problems.append(document.problem(where + ("suggestion",), str(error)))
         overrides[rule_id] = Override(rule_id, _mark(document, where, key=True), effects.get("necessity"),
-                                      dict(effects.get("formats", {})), effects.get("alternative"), suggestion)
+                                      dict(effects.get("formats", {})), effects.get("alternative"), suggestion,
+                                      dict(effects.get("media", {})))
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -324,6 +329,7 @@ def apply_config(pack: RulePack, config: Config) -> RulePack:
 
 def _overridden(rule: Rule, override: Override) -> Rule:
     formats = {**rule.formats, **override.formats}
+    media = {**rule.media, **override.media}
     translations = rule.translations
     if override.suggestion:  # the rule's translations are of the suggestion it replaces
         translations = {language: {k: v for k, v in texts.items() if k != "suggestion"}
@@ -331,6 +337,7 @@ def _overridden(rule: Rule, override: Override) -> Rule:
     return rule._replace(
         necessity=rule.necessity if override.necessity is None else override.necessity,
         formats={name: formats[name] for name in FORMATS if formats.get(name)},
+        media={name: media[name] for name in MEDIA if media.get(name)},
         alternative=override.alternative or rule.alternative,
         suggestion=override.suggestion or rule.suggestion,
         translations=translations,

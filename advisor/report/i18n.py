@@ -82,8 +82,11 @@ def snippet_context(decision: Decision) -> Dict[str, Any]:
 
 
 def rule_text(fired: FiredRule, field: str, lang: str, context: Mapping[str, Any]) -> Optional[str]:
-    """A fired rule's `because` or `suggestion` in `lang`, else the English one already rendered."""
+    """A fired rule's reason (`field` "because": its `trade_off` when that is what it says) or
+    `suggestion` in `lang`, else the English one already rendered."""
     english = fired.reason if field == "because" else fired.suggestion
+    if field == "because" and fired.trade_off:
+        field = "trade_off"
     source = fired.translations.get(lang, {}).get(field)
     if source is None or english is None:
         return english
@@ -97,7 +100,8 @@ def missing_translations(pack: RulePack, lang: str) -> List[Tuple[str, str]]:
     missing = []
     for rule in pack.rules:
         texts = rule.translations.get(lang, {})
-        for field, english in (("because", rule.because), ("suggestion", rule.suggestion)):
+        for field, english in (("because", rule.because), ("trade_off", rule.trade_off),
+                               ("suggestion", rule.suggestion)):
             if english and field not in texts:
                 missing.append((rule.id, field))
     return missing

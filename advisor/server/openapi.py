@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from advisor.core.vocabulary import FORMATS
+from advisor.core.vocabulary import FORMATS, MEDIA
 from advisor.inputs.schema import MEETING_SCHEMA
 from advisor.server.bodies import MAX_BATCH
 from advisor.version import __version__
@@ -120,7 +120,7 @@ def openapi_document() -> Dict[str, Any]:
                         "type": "object", "required": ["id", "description", "when", "because", "source"],
                         "properties": {"id": {"type": "string"}, "description": {"type": "string"}, "when": {},
                                        "necessity": {"type": "integer"}, "formats": _FORMAT_POINTS,
-                                       "alternative": {"type": ["string", "null"]},
+                                       "media": _MEDIUM_POINTS, "alternative": {"type": ["string", "null"]},
                                        "suggestion": {"type": ["string", "null"]}, "because": {"type": "string"},
                                        "source": {"type": "string"}, "pack": {"type": "string"},
                                        "file": {"type": "string"}, "line": {"type": "integer"}}}},
@@ -141,6 +141,9 @@ def openapi_document() -> Dict[str, Any]:
 _FORMAT_NAMES = list(FORMATS)
 _FORMAT_POINTS = {"type": "object", "propertyNames": {"enum": _FORMAT_NAMES},
                   "additionalProperties": {"type": "integer"}}
+_MEDIUM_NAMES = list(MEDIA)
+_MEDIUM_POINTS = {"type": "object", "propertyNames": {"enum": _MEDIUM_NAMES},
+                  "additionalProperties": {"type": "integer"}}
 _DECISION_SCHEMA: Dict[str, Any] = {
     "description": "docs/decision.md; further keys may be added",
     "type": "object",
@@ -154,6 +157,8 @@ _DECISION_SCHEMA: Dict[str, Any] = {
         "threshold": {"type": "integer", "minimum": 0, "maximum": 100},
         "format": {"enum": _FORMAT_NAMES},
         "format_scores": _FORMAT_POINTS,
+        "medium": {"enum": _MEDIUM_NAMES},
+        "medium_scores": _MEDIUM_POINTS,
         "alternative": {"type": ["string", "null"]},
         "cost": {"type": "object", "required": ["attendee_hours", "amount", "currency"],
                  "properties": {"attendee_hours": {"type": "number"}, "amount": {"type": "number"},
@@ -162,7 +167,7 @@ _DECISION_SCHEMA: Dict[str, Any] = {
         "fired": {"type": "array", "items": {
             "type": "object", "required": ["rule", "necessity", "formats", "reason"],
             "properties": {"rule": {"type": "string"}, "necessity": {"type": "integer"}, "formats": _FORMAT_POINTS,
-                           "reason": {"type": "string"}, "source": {"type": "string"}}}},
+                           "media": _MEDIUM_POINTS, "reason": {"type": "string"}, "source": {"type": "string"}}}},
         "suggestions": {"type": "array", "items": {"type": "string"}},
         "rules": {"type": "object", "required": ["pack", "version"],
                   "properties": {"pack": {"type": "string"}, "version": {"type": "string"}}},
