@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
+from advisor.core.assumptions import assumptions
 from advisor.core.decision import BASE_NECESSITY, DEFAULT_THRESHOLD, Decision, decide, weigh
 from advisor.core.facts import derive_facts
 from advisor.core.meeting import Meeting
@@ -92,6 +93,7 @@ class Advisor:
             threshold=self.threshold,
             currency=self.currency,
             base=self.base,
+            assumptions=assumptions(meeting, facts),
         )
         if what_if:
             from advisor.core.whatif import explore  # its levers are defined only for a search

@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, Iterable, Mapping, NamedTuple, Optional,
 
 from advisor.core.records import EMPTY
 from advisor.core.rules import Rule, RulePack
-from advisor.core.vocabulary import DEFAULT_ALTERNATIVE, DEFAULT_CURRENCY, FORMATS, MEDIA, MEDIA_OF_FORMAT
+from advisor.core.vocabulary import DEFAULT_ALTERNATIVE, DEFAULT_CURRENCY, DEFERRALS, FORMATS, MEDIA, MEDIA_OF_FORMAT
 from advisor.errors import Problem, RuleError
 
 SnippetRenderer = Callable[[str, Mapping[str, Any]], str]  # (snippet source, facts) -> one line of text
@@ -36,9 +36,12 @@ class FiredRule(NamedTuple):
 
 
 class Cost(NamedTuple):
-    """What the meeting costs once, and over a year of its occurrences."""
+    """What the meeting costs once, and over a year of its occurrences. Only staff hours are
+    priced: guests' time (customers, prospects) is theirs."""
 
-    attendee_hours: float
+    attendee_hours: float  # staff_hours + guest_hours
+    staff_hours: float
+    guest_hours: float
     amount: float
     currency: str
     yearly_attendee_hours: float
@@ -96,10 +99,16 @@ class Decision(NamedTuple):
     what_if: Optional[WhatIf] = None  # computed on request: Advisor.check(..., what_if=True)
     load: Optional[Mapping[str, Any]] = None  # the recent load computed from calendars, when given
     load_limits: Mapping[str, Tuple[float, ...]] = EMPTY  # the pack's thresholds for the load (not in JSON)
+    assumptions: Tuple[str, ...] = ()  # what the proposal did not say and was assumed (core.assumptions)
 
     @property
     def hold(self) -> bool:
         return self.verdict == "hold"
+
+    @property
+    def margin(self) -> int:
+        """How far the score ends from the threshold: positive for a hold, negative for a skip."""
+        return self.score - self.threshold
 
 
 def decide(
@@ -113,13 +122,15 @@ def decide(
     threshold: int = DEFAULT_THRESHOLD,
     currency: str = DEFAULT_CURRENCY,
     base: int = BASE_NECESSITY,
+    assumptions: Sequence[str] = (),
 ) -> Decision:
     """Add up the effects of the fired rules into a decision. No rule is evaluated here.
 
-    `render` writes a fired rule's `because` and `suggestion` for this proposal.
+    `render` writes a fired rule's `because` and `suggestion` for this proposal; `assumptions`
+    are what the proposal left unsaid (core.assumptions), kept for the reports.
     """
     fired_rules = [rule for rule in pack.rules if rule.id in fired_ids]
-    verdict, score, _ = weigh(fired_rules, threshold, base)
+    verdict, score, raw = weigh(fired_rules, threshold, base)
     format_scores = _points(fired_rules, "formats", FORMATS)
     best = _best(format_scores, FORMATS, FORMATS)
     medium_scores = _points(fired_rules, "media", MEDIA)
@@ -138,9 +149,10 @@ def decide(
         format_scores=format_scores,
         medium=medium,
         medium_scores=medium_scores,
-        alternative=None if verdict == "hold" else _alternative(fired),
-        cost=Cost(facts["attendee_hours"], facts["cost"], currency,
-                  facts["yearly_attendee_hours"], facts["yearly_cost"]),
+        alternative=None if verdict == "hold" else _alternative(fired, raw, threshold),
+        cost=Cost(attendee_hours=facts["attendee_hours"], staff_hours=facts["staff_hours"],
+                  guest_hours=facts["guest_hours"], amount=facts["cost"], currency=currency,
+                  yearly_attendee_hours=facts["yearly_attendee_hours"], yearly_amount=facts["yearly_cost"]),
         fired=fired,
         suggestions=suggestions,
         pack=pack.name,
@@ -148,6 +160,7 @@ def decide(
         base=base,
         facts=dict(facts),
         load_limits=pack.load_limits,
+        assumptions=tuple(assumptions),
     )
 
 
@@ -207,9 +220,17 @@ def _render(rule: Rule, name: str, source: str, context: Mapping[str, Any], rend
                                  rule.line or None, rule.column or None, f"{rule.id}.{name}")]) from None
 
 
-def _alternative(fired: Sequence[FiredRule]) -> str:
-    """The alternative named by the rule that weighed most against the meeting."""
-    named = [f for f in fired if f.alternative]
-    if not named:
-        return DEFAULT_ALTERNATIVE
-    return min(named, key=lambda f: f.necessity).alternative  # type: ignore[return-value]
+def _alternative(fired: Sequence[FiredRule], raw: int, threshold: int) -> str:
+    """The alternative named by the rule that weighed most against the meeting.
+
+    One that only defers the meeting (DEFERRALS: wait until the load falls) is named only
+    when the rules naming it are all that keep the meeting from a hold: were they not there,
+    it would be held. Otherwise waiting would not be enough, and the next one is named.
+    """
+    for candidate in sorted((f for f in fired if f.alternative), key=lambda f: f.necessity):
+        if candidate.alternative in DEFERRALS:
+            without = raw - sum(f.necessity for f in fired if f.alternative == candidate.alternative)
+            if max(0, min(100, without)) < threshold:
+                continue
+        return candidate.alternative  # type: ignore[return-value]  # filtered above
+    return DEFAULT_ALTERNATIVE

@@ -132,6 +132,12 @@ def weekly_load(meeting: Meeting) -> Tuple[Optional[float], Optional[float]]:
     return hours, meetings
 
 
+def people_with_load(meeting: Meeting) -> int:
+    """How many attendees have a meeting-hours figure (their group's own, or recent_load's)."""
+    shared = meeting.recent_load.meeting_hours is not None
+    return sum(g.count for g in meeting.audience if shared or g.meeting_hours_last_7_days is not None)
+
+
 def _first(own: Optional[float], shared: Optional[float]) -> Optional[float]:
     return own if own is not None else shared
 

@@ -68,6 +68,8 @@ ALTERNATIVES: Dict[str, str] = {
     "decide_alone": "the organizer deciding and informing the others",
 }
 DEFAULT_ALTERNATIVE = "written_update"
+# Alternatives that only put the meeting off: named only when waiting would be enough to hold it.
+DEFERRALS: Tuple[str, ...] = ("postpone",)
 
 # Loaded hourly cost per role in USD: yearly pay x 1.4 / 2,080 hours (HBR's meeting cost
 # calculator), rounded to 5. External people cost the company nothing directly.

@@ -5,6 +5,7 @@ import json
 from typing import Any, Dict, List, Optional, Sequence
 
 from advisor.core.decision import Decision, WhatIf
+from advisor.report.assumed import assumption_texts
 from advisor.report.changes import describe_change
 from advisor.report.i18n import DEFAULT_LANGUAGE, check_language, rule_text, snippet_context
 
@@ -24,6 +25,8 @@ def to_dict(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
         "medium": d.medium,
         "medium_scores": dict(d.medium_scores),
         "alternative": d.alternative,
+        "margin": d.margin,
+        "assumptions": assumption_texts(d, lang),
         "cost": d.cost._asdict(),
         "fired": [{"rule": f.rule, "necessity": f.necessity, "formats": dict(f.formats), "media": dict(f.media),
                    "reason": f.reason, "source": f.source} for f in d.fired],

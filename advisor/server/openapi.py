@@ -160,8 +160,11 @@ _DECISION_SCHEMA: Dict[str, Any] = {
         "medium": {"enum": _MEDIUM_NAMES},
         "medium_scores": _MEDIUM_POINTS,
         "alternative": {"type": ["string", "null"]},
+        "margin": {"type": "integer", "description": "score - threshold"},
+        "assumptions": {"type": "array", "items": {"type": "string"}},
         "cost": {"type": "object", "required": ["attendee_hours", "amount", "currency"],
-                 "properties": {"attendee_hours": {"type": "number"}, "amount": {"type": "number"},
+                 "properties": {"attendee_hours": {"type": "number"}, "staff_hours": {"type": "number"},
+                                "guest_hours": {"type": "number"}, "amount": {"type": "number"},
                                 "currency": {"type": "string"}, "yearly_attendee_hours": {"type": "number"},
                                 "yearly_amount": {"type": "number"}}},
         "fired": {"type": "array", "items": {
