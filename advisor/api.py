@@ -25,6 +25,7 @@ from advisor.packs.snippets import render_snippet
 from advisor.resources import default_rules_dir
 
 if TYPE_CHECKING:
+    from advisor.core.bounds import Bounds
     from advisor.inputs.calendar import Calendars, MeetingLoad
 
 Proposal = Union[Meeting, Mapping[str, Any], str, "os.PathLike[str]"]
@@ -98,10 +99,15 @@ class Advisor:
         if what_if:
             from advisor.core.whatif import explore  # its levers are defined only for a search
 
-            decision = decision._replace(what_if=explore(self.weigh, meeting, decision))
+            decision = decision._replace(what_if=explore(self.weigh, meeting, decision, bounds=self.what_if_bounds))
         if load is not None:
             decision = decision._replace(load=load.to_dict())
         return decision
+
+    @property
+    def what_if_bounds(self) -> "Bounds":
+        """What a realistic change may do (`core.whatif.explore`): the defaults, with advisor.yaml's `what_if`."""
+        return self.config.what_if_bounds
 
     def weigh(self, meeting: Meeting) -> Tuple[str, int, int]:
         """The verdict, score and raw total `check` would reach, without writing its reasons:

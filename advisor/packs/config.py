@@ -9,6 +9,7 @@
     overrides:                    # change a rule's effects without copying it
       heavy-meeting-load: {necessity: -20}
       video-for-many-remote: {formats: {video: 15}}
+    what_if: {max_length_minutes: 180}   # the bounds of a realistic change (core.whatif.Bounds)
 
 A file states only what differs from what it extends. Unknown keys, roles, formats and rule
 ids are refused with their file, line and column, as for proposals and rules. Rule ids are
@@ -20,16 +21,19 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from advisor.core.facts import FACTS
 from advisor.core.records import EMPTY
 from advisor.core.rules import TEMPLATE_NAMES, Rule, RulePack
-from advisor.core.vocabulary import ALTERNATIVES, FORMATS, MEDIA, ROLES
+from advisor.core.vocabulary import ALTERNATIVES, FORMATS, MEDIA, PURPOSES, ROLES
 from advisor.errors import ConfigError, InputError, Problem, choice_hint, describe, did_you_mean
 from advisor.inputs.schema import explain_error, problems_against  # the sentences proposals use
 from advisor.inputs.yamlsafe import Document, format_path, load_yaml
 from advisor.packs.sandbox import TemplateProblem, check_template
+
+if TYPE_CHECKING:
+    from advisor.core.bounds import Bounds
 
 CONFIG_FILE = "advisor.yaml"
 MAX_EXTENDS = 8  # a chain of files extending each other, company -> region -> team
@@ -58,6 +62,22 @@ CONFIG_SCHEMA: Dict[str, Any] = {
         },
         "packs": {"type": "array", "items": _TEXT},
         "disable": {"type": "array", "items": _TEXT, "uniqueItems": True},
+        "what_if": {
+            "type": "object",
+            "x-key": "bound",
+            "additionalProperties": False,
+            "properties": {
+                "min_audience_share": {"type": "number", "minimum": 0, "maximum": 1},
+                "max_audience_share": {"type": "number", "minimum": 1, "maximum": 100},
+                "kept_roles": {"type": "array", "items": {"title": "role", "type": "string", "enum": list(ROLES)},
+                               "uniqueItems": True},
+                "max_length_share": {"type": "number", "minimum": 1, "maximum": 100},
+                "max_length_minutes": {"type": "integer", "minimum": 5, "maximum": 480},
+                "informational_purposes": {"type": "array", "uniqueItems": True,
+                                           "items": {"title": "purpose", "type": "string", "enum": list(PURPOSES)}},
+                "more_often": {"type": "boolean"},
+            },
+        },
         "overrides": {
             "type": "object",
             "additionalProperties": {
@@ -135,6 +155,7 @@ class Config(NamedTuple):
     packs: Tuple[Path, ...] = ()
     disable: Mapping[str, Mark] = EMPTY  # rule id -> where
     overrides: Mapping[str, Override] = EMPTY
+    what_if: Mapping[str, Any] = EMPTY  # the bounds of a realistic change that differ from the defaults
 
     @property
     def file(self) -> Optional[str]:
@@ -154,7 +175,17 @@ class Config(NamedTuple):
             packs=self.packs + tuple(p for p in later.packs if p not in self.packs),
             disable={**self.disable, **later.disable},
             overrides=overrides,
+            what_if={**self.what_if, **later.what_if},
         )
+
+    @property
+    def what_if_bounds(self) -> "Bounds":
+        """The bounds of a realistic change: the defaults, with what these settings say."""
+        from advisor.core.bounds import DEFAULT_BOUNDS  # for a search only: not at every start
+
+        values: Dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                                  for key, value in self.what_if.items()}
+        return DEFAULT_BOUNDS._replace(**values)
 
 
 # ---------------------------------------------------------------------------- reading
@@ -259,6 +290,7 @@ def config_from_document(document: Document, folder: Path) -> Config:
         packs=tuple(packs),
         disable={rule_id: _mark(document, ("disable", i)) for i, rule_id in enumerate(data.get("disable", ()))},
         overrides=overrides,
+        what_if=dict(data.get("what_if", {})),
     )
 
 
