@@ -200,7 +200,8 @@ def test_an_invalid_proposal_still_gets_every_problem_with_its_position(cli, tmp
 CONSTRUCTS = [
     "plain text, nothing else",
     "{{ attendees }} people",
-    "{{ load_hours | num }} h and {{ cost | money }} USD",
+    "{{ load_hours | num }} h and {{ cost | money }}",
+    "{{ attendees | plural('{n} person', '{n} people') }}, {{ cost | plural('one', 'two', 'few') }}",
     "{{ purposes | join(' and ') | replace('_', ' ') }}",
     "{{ purposes | join }} / {{ purposes | length }} / {{ recurrence | upper }} {{ recurrence | capitalize }}",
     "{{ title | lower }} ~ {{ title ~ '!' ~ attendees }}",
@@ -225,15 +226,20 @@ UNSUPPORTED = [
 
 
 def _contexts(count: int) -> List[Dict[str, Any]]:
+    """Facts of generated proposals; every other one asks for Arabic amounts and plural forms."""
+    from advisor.packs.wording import WORDING
+    from advisor.report.i18n import wording
+
     contexts = []
-    for data in proposals(count, seed=12):
+    for number, data in enumerate(proposals(count, seed=12)):
         facts = derive_facts(meeting_from_mapping(data))
-        contexts.append({**facts, "title": data["title"], "none": None, "replace_me": "banana"})
+        contexts.append({**facts, "title": data["title"], "currency": "EUR", "none": None, "replace_me": "banana",
+                         WORDING: wording("ar" if number % 2 else "en")})
     return contexts
 
 
 def test_every_default_snippet_becomes_python_and_renders_as_jinja_does(advisor) -> None:
-    sources = {text for rule in advisor.pack.rules for text in (rule.because, rule.suggestion) if text}
+    sources = {text for rule in advisor.pack.rules for text in (rule.because, rule.trade_off, rule.suggestion) if text}
     expressions = snippets.python_expressions(sources)
     assert all(expressions.values())
     translated = _compiled(expressions)

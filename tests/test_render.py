@@ -83,7 +83,7 @@ def test_text_is_the_verdict_first_then_the_reasons_that_decided_it():
 def test_hold_says_why_this_format_and_not_the_runner_up():
     shown = view(decided("pipeline-review.yaml"))
     assert shown["headline"] == "Hold it as a video conference."
-    assert shown["format_choice"] == "Video (50) rather than formal meeting (-5): 3 of 7 attendees join from elsewhere."
+    assert shown["format_choice"] == "Video (50) rather than formal meeting (-5): 3 of the 7 attendees join from elsewhere."
     assert [r["delta"] for r in shown["case"]] == [20, 15, 15]
     assert shown["counter"]["delta"] == -10 and shown["counter_label"] == "Against it"
 

@@ -135,7 +135,7 @@ def decide(
     best = _best(format_scores, FORMATS, FORMATS)
     medium_scores = _points(fired_rules, "media", MEDIA)
     medium = _best(medium_scores, MEDIA_OF_FORMAT[best], MEDIA)
-    context = {**facts, "title": title}
+    context = {**facts, "title": title, "currency": currency}
     fired = tuple(_fire(rule, context, render, bool(rule.trade_off) and overruled(rule, best, medium))
                   for rule in fired_rules)
     suggestions = tuple(dict.fromkeys(f.suggestion for f in fired if f.suggestion))

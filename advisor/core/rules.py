@@ -12,7 +12,7 @@ from typing import Any, Dict, Mapping, NamedTuple, Optional, Set, Tuple
 from advisor.core.records import EMPTY
 
 # Names a `because`, `trade_off` or `suggestion` template may use besides the facts.
-TEMPLATE_NAMES = ("title",)
+TEMPLATE_NAMES = ("title", "currency")
 LOAD_FACTS = ("load_hours", "load_meetings")  # the audience's meeting load, shown against the rules' limits
 
 

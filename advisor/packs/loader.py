@@ -276,7 +276,7 @@ def _try_template(source: str, read: Sequence[str]) -> Optional[str]:
 
     An optional fact that the condition does not read may be unknown (None) when the rule fires.
     """
-    context: Dict[str, Any] = {"title": "Weekly review"}
+    context: Dict[str, Any] = {"title": "Weekly review", "currency": "USD"}
     for name, spec in FACTS.items():
         if spec.optional and name not in read:
             context[name] = None

@@ -38,7 +38,7 @@ def to_dict(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
         **({"load": dict(d.load)} if d.load is not None else {}),
     }
     if check_language(lang) != DEFAULT_LANGUAGE:
-        context = snippet_context(d)
+        context = snippet_context(d, lang)
         for entry, fired in zip(value["fired"], d.fired):
             entry["reason"] = rule_text(fired, "because", lang, context)
         texts = [rule_text(f, "suggestion", lang, context) for f in d.fired if f.suggestion]

@@ -113,7 +113,7 @@ def view(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
     catalogue = translations(check_language(lang))
     _, ngettext = catalogue.gettext, catalogue.ngettext
     d = decision
-    context = snippet_context(d)
+    context = snippet_context(d, lang)
     weighty = sorted((f for f in d.fired if f.necessity), key=lambda f: -abs(f.necessity))
     reasons = [_reason(f, lang, context) for f in weighty]
     widest = max([abs(r["delta"]) for r in reasons] + [1])
