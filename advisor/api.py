@@ -95,6 +95,8 @@ class Advisor:
             currency=self.currency,
             base=self.base,
             assumptions=assumptions(meeting, facts),
+            organizer=meeting.organizer,
+            start=meeting.start,
         )
         if what_if:
             from advisor.core.whatif import explore  # its levers are defined only for a search

@@ -40,7 +40,7 @@ def test_text_leads_with_verdict_and_format(cli):
     code, out, _ = cli("check", str(EXAMPLES / "coaching-1on1.yaml"))
     first, second = out.splitlines()[:2]
     assert first.startswith("HOLD  Call review with Sam")
-    assert second == "Hold it as a one-on-one conversation."
+    assert second == "Hold it: one-on-one, face to face."
     assert code == 0
 
 

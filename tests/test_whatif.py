@@ -82,7 +82,7 @@ def test_a_hold_shows_what_would_make_it_a_skip(advisor):
     decision = advisor.check(EXAMPLES / "pipeline-review.yaml", what_if=True)
     change, = decision.what_if.changes
     assert change.steps == (Step("load", 9.0, 20.0),) and change.verdict == "skip"
-    assert describe_change(change.steps) == "Hold it when the audience's meeting load is 20 hours a week (now 9)"
+    assert describe_change(change.steps) == "The audience's meeting load rising to 20 hours a week (now 9)"
 
 
 def test_changes_follow_the_rules_not_the_code(tmp_path):

@@ -6,8 +6,10 @@ in how a rule's snippet is rendered. Wording and JSON are `advisor.report`'s.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Callable, Dict, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
+from advisor.core.meeting import Person
 from advisor.core.records import EMPTY
 from advisor.core.rules import Rule, RulePack
 from advisor.core.vocabulary import DEFAULT_ALTERNATIVE, DEFAULT_CURRENCY, DEFERRALS, FORMATS, MEDIA, MEDIA_OF_FORMAT
@@ -100,6 +102,8 @@ class Decision(NamedTuple):
     load: Optional[Mapping[str, Any]] = None  # the recent load computed from calendars, when given
     load_limits: Mapping[str, Tuple[float, ...]] = EMPTY  # the pack's thresholds for the load (not in JSON)
     assumptions: Tuple[str, ...] = ()  # what the proposal did not say and was assumed (core.assumptions)
+    organizer: Optional[Person] = None  # who proposes it, when the proposal says
+    start: Optional[datetime] = None  # when it starts, when the proposal says
 
     @property
     def hold(self) -> bool:
@@ -123,6 +127,8 @@ def decide(
     currency: str = DEFAULT_CURRENCY,
     base: int = BASE_NECESSITY,
     assumptions: Sequence[str] = (),
+    organizer: Optional[Person] = None,
+    start: Optional[datetime] = None,
 ) -> Decision:
     """Add up the effects of the fired rules into a decision. No rule is evaluated here.
 
@@ -161,6 +167,8 @@ def decide(
         facts=dict(facts),
         load_limits=pack.load_limits,
         assumptions=tuple(assumptions),
+        organizer=organizer,
+        start=start,
     )
 
 

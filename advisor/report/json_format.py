@@ -17,6 +17,8 @@ def to_dict(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
     value: Dict[str, Any] = {
         "meeting": d.meeting,
         "source": d.source,
+        "organizer": None if d.organizer is None else d.organizer._asdict(),
+        "start": None if d.start is None else d.start.isoformat(),
         "verdict": d.verdict,
         "score": d.score,
         "threshold": d.threshold,
