@@ -13,6 +13,7 @@ import json
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -124,7 +125,7 @@ def test_the_generated_validator_is_made_from_the_current_schema() -> None:
 def test_the_generated_validator_is_what_the_generator_writes() -> None:
     fastjsonschema = pytest.importorskip("fastjsonschema")
     shipped = validation.GENERATED.read_text()
-    if f'VERSION = "{fastjsonschema.VERSION}"' not in shipped:
+    if not re.search(rf"""^VERSION = ["']{re.escape(fastjsonschema.VERSION)}["']$""", shipped, re.MULTILINE):
         pytest.skip(f"the shipped validator comes from another fastjsonschema than {fastjsonschema.VERSION}")
     assert validation.generated_source() == shipped
 

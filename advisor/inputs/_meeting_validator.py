@@ -18,346 +18,343 @@ class Decimal:
     """Stands in for decimal.Decimal, which no YAML or JSON reader produces."""
 
 
-VERSION = "2.22.3"
+VERSION = '2.22.3'
 import re
-
-
-REGEX_PATTERNS = {
-    '\\S': re.compile('\\S')
-}
-
+REGEX_PATTERNS = {'\\S': re.compile('\\S')}
 NoneType = type(None)
 
 def validate(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'http://json-schema.org/draft-07/schema#', 'title': 'advisor meeting proposal, version 1', 'type': 'object', 'required': ['title', 'purposes', 'duration_minutes', 'audience'], 'additionalProperties': False, 'properties': {'version': {'const': 1, 'description': '1 is the only version today'}, 'title': {'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'what the meeting is called'}, 'purposes': {'title': 'purposes', 'description': 'one purpose or a list of them', 'if': {'type': 'string'}, 'then': {'title': 'purpose', 'type': 'string', 'enum': ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']}, 'else': {'type': 'array', 'items': {'title': 'purpose', 'type': 'string', 'enum': ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']}, 'minItems': 1, 'uniqueItems': True}}, 'duration_minutes': {'type': 'integer', 'minimum': 5, 'maximum': 480, 'description': 'planned length in minutes'}, 'decision_required': {'type': 'boolean', 'description': 'something must be decided in the meeting (default false)'}, 'recurrence': {'title': 'recurrence', 'type': 'string', 'enum': ['none', 'daily', 'weekly', 'biweekly', 'monthly']}, 'agenda': {'type': ['array', 'null'], 'items': {'type': 'string', 'minLength': 1}, 'description': 'the items to discuss; none means no agenda'}, 'organizer': {'type': 'object', 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'role': {'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, 'email': {'type': 'string', 'minLength': 1}}}, 'audience': {'description': 'everyone who attends, the organizer included, in groups of alike people', 'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['role'], 'additionalProperties': False, 'properties': {'role': {'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'type': 'string', 'minLength': 1}, 'count': {'type': 'integer', 'minimum': 1, 'maximum': 100000}, 'remote': {'type': 'boolean'}, 'external': {'type': 'boolean'}, 'hourly_cost': {'type': 'number', 'minimum': 0, 'maximum': 100000}, 'meeting_hours_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 168}, 'meetings_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 1000}}}}, 'recent_load': {'type': 'object', 'additionalProperties': False, 'properties': {'window_days': {'type': 'integer', 'minimum': 1, 'maximum': 366}, 'meeting_hours': {'type': 'number', 'minimum': 0, 'maximum': 10000}, 'meetings': {'type': 'number', 'minimum': 0, 'maximum': 10000}, 'same_topic_days_ago': {'type': 'number', 'minimum': 0, 'maximum': 36500}}}, 'setting': {'type': 'object', 'additionalProperties': False, 'properties': {'reliable_internet': {'type': 'boolean'}, 'visual_material': {'type': 'boolean'}, 'sensitive': {'type': 'boolean'}, 'about_one_person': {'type': 'boolean'}, 'individual_failures': {'type': 'boolean'}, 'location': {'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'where the attendees not marked remote meet'}}}, 'description': {'type': 'string'}, 'start': {'type': 'string', 'minLength': 1, 'description': 'when it starts: 2026-03-02T10:00, with +01:00, Z or [Europe/Berlin] for its zone (else local time)'}}}, rule='type')
+    if not isinstance(data, dict):
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['title', 'purposes', 'duration_minutes', 'audience']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'http://json-schema.org/draft-07/schema#', 'title': 'advisor meeting proposal, version 1', 'type': 'object', 'required': ['title', 'purposes', 'duration_minutes', 'audience'], 'additionalProperties': False, 'properties': {'version': {'const': 1, 'description': '1 is the only version today'}, 'title': {'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'what the meeting is called'}, 'purposes': {'title': 'purposes', 'description': 'one purpose or a list of them', 'if': {'type': 'string'}, 'then': {'title': 'purpose', 'type': 'string', 'enum': ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']}, 'else': {'type': 'array', 'items': {'title': 'purpose', 'type': 'string', 'enum': ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']}, 'minItems': 1, 'uniqueItems': True}}, 'duration_minutes': {'type': 'integer', 'minimum': 5, 'maximum': 480, 'description': 'planned length in minutes'}, 'decision_required': {'type': 'boolean', 'description': 'something must be decided in the meeting (default false)'}, 'recurrence': {'title': 'recurrence', 'type': 'string', 'enum': ['none', 'daily', 'weekly', 'biweekly', 'monthly']}, 'agenda': {'type': ['array', 'null'], 'items': {'type': 'string', 'minLength': 1}, 'description': 'the items to discuss; none means no agenda'}, 'organizer': {'type': 'object', 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'role': {'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, 'email': {'type': 'string', 'minLength': 1}}}, 'audience': {'description': 'everyone who attends, the organizer included, in groups of alike people', 'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['role'], 'additionalProperties': False, 'properties': {'role': {'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'type': 'string', 'minLength': 1}, 'count': {'type': 'integer', 'minimum': 1, 'maximum': 100000}, 'remote': {'type': 'boolean'}, 'external': {'type': 'boolean'}, 'hourly_cost': {'type': 'number', 'minimum': 0, 'maximum': 100000}, 'meeting_hours_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 168}, 'meetings_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 1000}}}}, 'recent_load': {'type': 'object', 'additionalProperties': False, 'properties': {'window_days': {'type': 'integer', 'minimum': 1, 'maximum': 366}, 'meeting_hours': {'type': 'number', 'minimum': 0, 'maximum': 10000}, 'meetings': {'type': 'number', 'minimum': 0, 'maximum': 10000}, 'same_topic_days_ago': {'type': 'number', 'minimum': 0, 'maximum': 36500}}}, 'setting': {'type': 'object', 'additionalProperties': False, 'properties': {'reliable_internet': {'type': 'boolean'}, 'visual_material': {'type': 'boolean'}, 'sensitive': {'type': 'boolean'}, 'about_one_person': {'type': 'boolean'}, 'individual_failures': {'type': 'boolean'}, 'location': {'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'where the attendees not marked remote meet'}}}, 'description': {'type': 'string'}, 'start': {'type': 'string', 'minLength': 1, 'description': 'when it starts: 2026-03-02T10:00, with +01:00, Z or [Europe/Berlin] for its zone (else local time)'}}}, rule='required')
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
         data_keys = set(data.keys())
-        if "version" in data_keys:
-            data_keys.remove("version")
-            data__version = data["version"]
-            if not (isinstance(data__version, (int, float)) and not isinstance(data__version, bool) and data__version == 1):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must be same as const definition: 1", value=data__version, name="" + (name_prefix or "data") + ".version", definition={'const': 1, 'description': '1 is the only version today'}, rule='const')
-        if "title" in data_keys:
-            data_keys.remove("title")
-            data__title = data["title"]
-            if not isinstance(data__title, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".title must be string", value=data__title, name="" + (name_prefix or "data") + ".title", definition={'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'what the meeting is called'}, rule='type')
+        if 'version' in data_keys:
+            data_keys.remove('version')
+            data__version = data['version']
+            if not (isinstance(data__version, (int, float)) and (not isinstance(data__version, bool)) and (data__version == 1)):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.version must be same as const definition: 1', value=data__version, name='' + (name_prefix or 'data') + '.version', definition=None, rule='const')
+        if 'title' in data_keys:
+            data_keys.remove('title')
+            data__title = data['title']
+            if not isinstance(data__title, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.title must be string', value=data__title, name='' + (name_prefix or 'data') + '.title', definition=None, rule='type')
             if isinstance(data__title, str):
                 data__title_len = len(data__title)
                 if data__title_len < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".title must be longer than or equal to 1 characters", value=data__title, name="" + (name_prefix or "data") + ".title", definition={'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'what the meeting is called'}, rule='minLength')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.title must be longer than or equal to 1 characters', value=data__title, name='' + (name_prefix or 'data') + '.title', definition=None, rule='minLength')
                 if not REGEX_PATTERNS['\\S'].search(data__title):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".title must match pattern \\S", value=data__title, name="" + (name_prefix or "data") + ".title", definition={'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'what the meeting is called'}, rule='pattern')
-        if "purposes" in data_keys:
-            data_keys.remove("purposes")
-            data__purposes = data["purposes"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.title must match pattern \\S', value=data__title, name='' + (name_prefix or 'data') + '.title', definition=None, rule='pattern')
+        if 'purposes' in data_keys:
+            data_keys.remove('purposes')
+            data__purposes = data['purposes']
             try:
-                if not isinstance(data__purposes, (str)):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".purposes must be string", value=data__purposes, name="" + (name_prefix or "data") + ".purposes", definition={'type': 'string'}, rule='type')
+                if not isinstance(data__purposes, str):
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.purposes must be string', value=data__purposes, name='' + (name_prefix or 'data') + '.purposes', definition=None, rule='type')
             except (JsonSchemaValueException, JsonSchemaValuesException):
                 if not isinstance(data__purposes, (list, tuple)):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".purposes must be array", value=data__purposes, name="" + (name_prefix or "data") + ".purposes", definition={'type': 'array', 'items': {'title': 'purpose', 'type': 'string', 'enum': ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']}, 'minItems': 1, 'uniqueItems': True}, rule='type')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.purposes must be array', value=data__purposes, name='' + (name_prefix or 'data') + '.purposes', definition=None, rule='type')
                 data__purposes_is_list = isinstance(data__purposes, (list, tuple))
                 if data__purposes_is_list:
                     data__purposes_len = len(data__purposes)
                     if data__purposes_len < 1:
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".purposes must contain at least 1 items", value=data__purposes, name="" + (name_prefix or "data") + ".purposes", definition={'type': 'array', 'items': {'title': 'purpose', 'type': 'string', 'enum': ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']}, 'minItems': 1, 'uniqueItems': True}, rule='minItems')
-                    def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
-                    if data__purposes_len > len(set(fn(data__purposes_x) for data__purposes_x in data__purposes)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".purposes must contain unique items", value=data__purposes, name="" + (name_prefix or "data") + ".purposes", definition={'type': 'array', 'items': {'title': 'purpose', 'type': 'string', 'enum': ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']}, 'minItems': 1, 'uniqueItems': True}, rule='uniqueItems')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.purposes must contain at least 1 items', value=data__purposes, name='' + (name_prefix or 'data') + '.purposes', definition=None, rule='minItems')
+
+                    def fn(var):
+                        return frozenset(dict(((k, fn(v)) for k, v in var.items())).items()) if hasattr(var, 'items') else tuple((fn(v) for v in var)) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+                    if data__purposes_len > len(set((fn(data__purposes_x) for data__purposes_x in data__purposes))):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.purposes must contain unique items', value=data__purposes, name='' + (name_prefix or 'data') + '.purposes', definition=None, rule='uniqueItems')
                     for data__purposes_x, data__purposes_item in enumerate(data__purposes):
-                        if not isinstance(data__purposes_item, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".purposes[{data__purposes_x}]".format(**locals()) + " must be string", value=data__purposes_item, name="" + (name_prefix or "data") + ".purposes[{data__purposes_x}]".format(**locals()) + "", definition={'title': 'purpose', 'type': 'string', 'enum': ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']}, rule='type')
-                        if not (isinstance(data__purposes_item, str) and data__purposes_item == 'motivation' or isinstance(data__purposes_item, str) and data__purposes_item == 'recognition' or isinstance(data__purposes_item, str) and data__purposes_item == 'goal_setting' or isinstance(data__purposes_item, str) and data__purposes_item == 'product_update' or isinstance(data__purposes_item, str) and data__purposes_item == 'product_demo' or isinstance(data__purposes_item, str) and data__purposes_item == 'problem_solving' or isinstance(data__purposes_item, str) and data__purposes_item == 'sales_shortfall' or isinstance(data__purposes_item, str) and data__purposes_item == 'strategy' or isinstance(data__purposes_item, str) and data__purposes_item == 'customer_education' or isinstance(data__purposes_item, str) and data__purposes_item == 'sales_pitch' or isinstance(data__purposes_item, str) and data__purposes_item == 'relationship_building' or isinstance(data__purposes_item, str) and data__purposes_item == 'policy_update' or isinstance(data__purposes_item, str) and data__purposes_item == 'campaign_update' or isinstance(data__purposes_item, str) and data__purposes_item == 'training' or isinstance(data__purposes_item, str) and data__purposes_item == 'coaching' or isinstance(data__purposes_item, str) and data__purposes_item == 'status_update'):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".purposes[{data__purposes_x}]".format(**locals()) + " must be one of ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']", value=data__purposes_item, name="" + (name_prefix or "data") + ".purposes[{data__purposes_x}]".format(**locals()) + "", definition={'title': 'purpose', 'type': 'string', 'enum': ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']}, rule='enum')
+                        if not isinstance(data__purposes_item, str):
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.purposes[{data__purposes_x}]'.format(**locals()) + ' must be string', value=data__purposes_item, name='' + (name_prefix or 'data') + '.purposes[{data__purposes_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        if not (isinstance(data__purposes_item, str) and data__purposes_item == 'motivation' or (isinstance(data__purposes_item, str) and data__purposes_item == 'recognition') or (isinstance(data__purposes_item, str) and data__purposes_item == 'goal_setting') or (isinstance(data__purposes_item, str) and data__purposes_item == 'product_update') or (isinstance(data__purposes_item, str) and data__purposes_item == 'product_demo') or (isinstance(data__purposes_item, str) and data__purposes_item == 'problem_solving') or (isinstance(data__purposes_item, str) and data__purposes_item == 'sales_shortfall') or (isinstance(data__purposes_item, str) and data__purposes_item == 'strategy') or (isinstance(data__purposes_item, str) and data__purposes_item == 'customer_education') or (isinstance(data__purposes_item, str) and data__purposes_item == 'sales_pitch') or (isinstance(data__purposes_item, str) and data__purposes_item == 'relationship_building') or (isinstance(data__purposes_item, str) and data__purposes_item == 'policy_update') or (isinstance(data__purposes_item, str) and data__purposes_item == 'campaign_update') or (isinstance(data__purposes_item, str) and data__purposes_item == 'training') or (isinstance(data__purposes_item, str) and data__purposes_item == 'coaching') or (isinstance(data__purposes_item, str) and data__purposes_item == 'status_update')):
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.purposes[{data__purposes_x}]'.format(**locals()) + " must be one of ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']", value=data__purposes_item, name='' + (name_prefix or 'data') + '.purposes[{data__purposes_x}]'.format(**locals()) + '', definition=None, rule='enum')
             else:
-                if not isinstance(data__purposes, (str)):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".purposes must be string", value=data__purposes, name="" + (name_prefix or "data") + ".purposes", definition={'title': 'purpose', 'type': 'string', 'enum': ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']}, rule='type')
-                if not (isinstance(data__purposes, str) and data__purposes == 'motivation' or isinstance(data__purposes, str) and data__purposes == 'recognition' or isinstance(data__purposes, str) and data__purposes == 'goal_setting' or isinstance(data__purposes, str) and data__purposes == 'product_update' or isinstance(data__purposes, str) and data__purposes == 'product_demo' or isinstance(data__purposes, str) and data__purposes == 'problem_solving' or isinstance(data__purposes, str) and data__purposes == 'sales_shortfall' or isinstance(data__purposes, str) and data__purposes == 'strategy' or isinstance(data__purposes, str) and data__purposes == 'customer_education' or isinstance(data__purposes, str) and data__purposes == 'sales_pitch' or isinstance(data__purposes, str) and data__purposes == 'relationship_building' or isinstance(data__purposes, str) and data__purposes == 'policy_update' or isinstance(data__purposes, str) and data__purposes == 'campaign_update' or isinstance(data__purposes, str) and data__purposes == 'training' or isinstance(data__purposes, str) and data__purposes == 'coaching' or isinstance(data__purposes, str) and data__purposes == 'status_update'):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".purposes must be one of ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']", value=data__purposes, name="" + (name_prefix or "data") + ".purposes", definition={'title': 'purpose', 'type': 'string', 'enum': ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']}, rule='enum')
-        if "duration_minutes" in data_keys:
-            data_keys.remove("duration_minutes")
-            data__durationminutes = data["duration_minutes"]
-            if not isinstance(data__durationminutes, (int)) and not (isinstance(data__durationminutes, float) and data__durationminutes.is_integer()) or isinstance(data__durationminutes, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".duration_minutes must be integer", value=data__durationminutes, name="" + (name_prefix or "data") + ".duration_minutes", definition={'type': 'integer', 'minimum': 5, 'maximum': 480, 'description': 'planned length in minutes'}, rule='type')
-            if isinstance(data__durationminutes, (int, float, Decimal)) and not isinstance(data__durationminutes, bool):
+                if not isinstance(data__purposes, str):
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.purposes must be string', value=data__purposes, name='' + (name_prefix or 'data') + '.purposes', definition=None, rule='type')
+                if not (isinstance(data__purposes, str) and data__purposes == 'motivation' or (isinstance(data__purposes, str) and data__purposes == 'recognition') or (isinstance(data__purposes, str) and data__purposes == 'goal_setting') or (isinstance(data__purposes, str) and data__purposes == 'product_update') or (isinstance(data__purposes, str) and data__purposes == 'product_demo') or (isinstance(data__purposes, str) and data__purposes == 'problem_solving') or (isinstance(data__purposes, str) and data__purposes == 'sales_shortfall') or (isinstance(data__purposes, str) and data__purposes == 'strategy') or (isinstance(data__purposes, str) and data__purposes == 'customer_education') or (isinstance(data__purposes, str) and data__purposes == 'sales_pitch') or (isinstance(data__purposes, str) and data__purposes == 'relationship_building') or (isinstance(data__purposes, str) and data__purposes == 'policy_update') or (isinstance(data__purposes, str) and data__purposes == 'campaign_update') or (isinstance(data__purposes, str) and data__purposes == 'training') or (isinstance(data__purposes, str) and data__purposes == 'coaching') or (isinstance(data__purposes, str) and data__purposes == 'status_update')):
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + ".purposes must be one of ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']", value=data__purposes, name='' + (name_prefix or 'data') + '.purposes', definition=None, rule='enum')
+        if 'duration_minutes' in data_keys:
+            data_keys.remove('duration_minutes')
+            data__durationminutes = data['duration_minutes']
+            if not isinstance(data__durationminutes, int) and (not (isinstance(data__durationminutes, float) and data__durationminutes.is_integer())) or isinstance(data__durationminutes, bool):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.duration_minutes must be integer', value=data__durationminutes, name='' + (name_prefix or 'data') + '.duration_minutes', definition=None, rule='type')
+            if isinstance(data__durationminutes, (int, float, Decimal)) and (not isinstance(data__durationminutes, bool)):
                 if data__durationminutes < 5:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".duration_minutes must be bigger than or equal to 5", value=data__durationminutes, name="" + (name_prefix or "data") + ".duration_minutes", definition={'type': 'integer', 'minimum': 5, 'maximum': 480, 'description': 'planned length in minutes'}, rule='minimum')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.duration_minutes must be bigger than or equal to 5', value=data__durationminutes, name='' + (name_prefix or 'data') + '.duration_minutes', definition=None, rule='minimum')
                 if data__durationminutes > 480:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".duration_minutes must be smaller than or equal to 480", value=data__durationminutes, name="" + (name_prefix or "data") + ".duration_minutes", definition={'type': 'integer', 'minimum': 5, 'maximum': 480, 'description': 'planned length in minutes'}, rule='maximum')
-        if "decision_required" in data_keys:
-            data_keys.remove("decision_required")
-            data__decisionrequired = data["decision_required"]
-            if not isinstance(data__decisionrequired, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".decision_required must be boolean", value=data__decisionrequired, name="" + (name_prefix or "data") + ".decision_required", definition={'type': 'boolean', 'description': 'something must be decided in the meeting (default false)'}, rule='type')
-        if "recurrence" in data_keys:
-            data_keys.remove("recurrence")
-            data__recurrence = data["recurrence"]
-            if not isinstance(data__recurrence, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".recurrence must be string", value=data__recurrence, name="" + (name_prefix or "data") + ".recurrence", definition={'title': 'recurrence', 'type': 'string', 'enum': ['none', 'daily', 'weekly', 'biweekly', 'monthly']}, rule='type')
-            if not (isinstance(data__recurrence, str) and data__recurrence == 'none' or isinstance(data__recurrence, str) and data__recurrence == 'daily' or isinstance(data__recurrence, str) and data__recurrence == 'weekly' or isinstance(data__recurrence, str) and data__recurrence == 'biweekly' or isinstance(data__recurrence, str) and data__recurrence == 'monthly'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".recurrence must be one of ['none', 'daily', 'weekly', 'biweekly', 'monthly']", value=data__recurrence, name="" + (name_prefix or "data") + ".recurrence", definition={'title': 'recurrence', 'type': 'string', 'enum': ['none', 'daily', 'weekly', 'biweekly', 'monthly']}, rule='enum')
-        if "agenda" in data_keys:
-            data_keys.remove("agenda")
-            data__agenda = data["agenda"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.duration_minutes must be smaller than or equal to 480', value=data__durationminutes, name='' + (name_prefix or 'data') + '.duration_minutes', definition=None, rule='maximum')
+        if 'decision_required' in data_keys:
+            data_keys.remove('decision_required')
+            data__decisionrequired = data['decision_required']
+            if not isinstance(data__decisionrequired, bool):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decision_required must be boolean', value=data__decisionrequired, name='' + (name_prefix or 'data') + '.decision_required', definition=None, rule='type')
+        if 'recurrence' in data_keys:
+            data_keys.remove('recurrence')
+            data__recurrence = data['recurrence']
+            if not isinstance(data__recurrence, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recurrence must be string', value=data__recurrence, name='' + (name_prefix or 'data') + '.recurrence', definition=None, rule='type')
+            if not (isinstance(data__recurrence, str) and data__recurrence == 'none' or (isinstance(data__recurrence, str) and data__recurrence == 'daily') or (isinstance(data__recurrence, str) and data__recurrence == 'weekly') or (isinstance(data__recurrence, str) and data__recurrence == 'biweekly') or (isinstance(data__recurrence, str) and data__recurrence == 'monthly')):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".recurrence must be one of ['none', 'daily', 'weekly', 'biweekly', 'monthly']", value=data__recurrence, name='' + (name_prefix or 'data') + '.recurrence', definition=None, rule='enum')
+        if 'agenda' in data_keys:
+            data_keys.remove('agenda')
+            data__agenda = data['agenda']
             if not isinstance(data__agenda, (list, tuple, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".agenda must be array or null", value=data__agenda, name="" + (name_prefix or "data") + ".agenda", definition={'type': ['array', 'null'], 'items': {'type': 'string', 'minLength': 1}, 'description': 'the items to discuss; none means no agenda'}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.agenda must be array or null', value=data__agenda, name='' + (name_prefix or 'data') + '.agenda', definition=None, rule='type')
             data__agenda_is_list = isinstance(data__agenda, (list, tuple))
             if data__agenda_is_list:
                 data__agenda_len = len(data__agenda)
                 for data__agenda_x, data__agenda_item in enumerate(data__agenda):
-                    if not isinstance(data__agenda_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".agenda[{data__agenda_x}]".format(**locals()) + " must be string", value=data__agenda_item, name="" + (name_prefix or "data") + ".agenda[{data__agenda_x}]".format(**locals()) + "", definition={'type': 'string', 'minLength': 1}, rule='type')
+                    if not isinstance(data__agenda_item, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.agenda[{data__agenda_x}]'.format(**locals()) + ' must be string', value=data__agenda_item, name='' + (name_prefix or 'data') + '.agenda[{data__agenda_x}]'.format(**locals()) + '', definition=None, rule='type')
                     if isinstance(data__agenda_item, str):
                         data__agenda_item_len = len(data__agenda_item)
                         if data__agenda_item_len < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".agenda[{data__agenda_x}]".format(**locals()) + " must be longer than or equal to 1 characters", value=data__agenda_item, name="" + (name_prefix or "data") + ".agenda[{data__agenda_x}]".format(**locals()) + "", definition={'type': 'string', 'minLength': 1}, rule='minLength')
-        if "organizer" in data_keys:
-            data_keys.remove("organizer")
-            data__organizer = data["organizer"]
-            if not isinstance(data__organizer, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".organizer must be object", value=data__organizer, name="" + (name_prefix or "data") + ".organizer", definition={'type': 'object', 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'role': {'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, 'email': {'type': 'string', 'minLength': 1}}}, rule='type')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.agenda[{data__agenda_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', value=data__agenda_item, name='' + (name_prefix or 'data') + '.agenda[{data__agenda_x}]'.format(**locals()) + '', definition=None, rule='minLength')
+        if 'organizer' in data_keys:
+            data_keys.remove('organizer')
+            data__organizer = data['organizer']
+            if not isinstance(data__organizer, dict):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.organizer must be object', value=data__organizer, name='' + (name_prefix or 'data') + '.organizer', definition=None, rule='type')
             data__organizer_is_dict = isinstance(data__organizer, dict)
             if data__organizer_is_dict:
                 data__organizer_keys = set(data__organizer.keys())
-                if "name" in data__organizer_keys:
-                    data__organizer_keys.remove("name")
-                    data__organizer__name = data__organizer["name"]
-                    if not isinstance(data__organizer__name, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".organizer.name must be string", value=data__organizer__name, name="" + (name_prefix or "data") + ".organizer.name", definition={'type': 'string', 'minLength': 1}, rule='type')
+                if 'name' in data__organizer_keys:
+                    data__organizer_keys.remove('name')
+                    data__organizer__name = data__organizer['name']
+                    if not isinstance(data__organizer__name, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.organizer.name must be string', value=data__organizer__name, name='' + (name_prefix or 'data') + '.organizer.name', definition=None, rule='type')
                     if isinstance(data__organizer__name, str):
                         data__organizer__name_len = len(data__organizer__name)
                         if data__organizer__name_len < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".organizer.name must be longer than or equal to 1 characters", value=data__organizer__name, name="" + (name_prefix or "data") + ".organizer.name", definition={'type': 'string', 'minLength': 1}, rule='minLength')
-                if "role" in data__organizer_keys:
-                    data__organizer_keys.remove("role")
-                    data__organizer__role = data__organizer["role"]
-                    if not isinstance(data__organizer__role, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".organizer.role must be string", value=data__organizer__role, name="" + (name_prefix or "data") + ".organizer.role", definition={'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, rule='type')
-                    if not (isinstance(data__organizer__role, str) and data__organizer__role == 'sales_rep' or isinstance(data__organizer__role, str) and data__organizer__role == 'sales_manager' or isinstance(data__organizer__role, str) and data__organizer__role == 'executive' or isinstance(data__organizer__role, str) and data__organizer__role == 'technical_expert' or isinstance(data__organizer__role, str) and data__organizer__role == 'developer' or isinstance(data__organizer__role, str) and data__organizer__role == 'manufacturing' or isinstance(data__organizer__role, str) and data__organizer__role == 'marketing' or isinstance(data__organizer__role, str) and data__organizer__role == 'finance' or isinstance(data__organizer__role, str) and data__organizer__role == 'financial_planner' or isinstance(data__organizer__role, str) and data__organizer__role == 'customer' or isinstance(data__organizer__role, str) and data__organizer__role == 'prospect' or isinstance(data__organizer__role, str) and data__organizer__role == 'other'):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".organizer.role must be one of ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']", value=data__organizer__role, name="" + (name_prefix or "data") + ".organizer.role", definition={'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, rule='enum')
-                if "email" in data__organizer_keys:
-                    data__organizer_keys.remove("email")
-                    data__organizer__email = data__organizer["email"]
-                    if not isinstance(data__organizer__email, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".organizer.email must be string", value=data__organizer__email, name="" + (name_prefix or "data") + ".organizer.email", definition={'type': 'string', 'minLength': 1}, rule='type')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.organizer.name must be longer than or equal to 1 characters', value=data__organizer__name, name='' + (name_prefix or 'data') + '.organizer.name', definition=None, rule='minLength')
+                if 'role' in data__organizer_keys:
+                    data__organizer_keys.remove('role')
+                    data__organizer__role = data__organizer['role']
+                    if not isinstance(data__organizer__role, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.organizer.role must be string', value=data__organizer__role, name='' + (name_prefix or 'data') + '.organizer.role', definition=None, rule='type')
+                    if not (isinstance(data__organizer__role, str) and data__organizer__role == 'sales_rep' or (isinstance(data__organizer__role, str) and data__organizer__role == 'sales_manager') or (isinstance(data__organizer__role, str) and data__organizer__role == 'executive') or (isinstance(data__organizer__role, str) and data__organizer__role == 'technical_expert') or (isinstance(data__organizer__role, str) and data__organizer__role == 'developer') or (isinstance(data__organizer__role, str) and data__organizer__role == 'manufacturing') or (isinstance(data__organizer__role, str) and data__organizer__role == 'marketing') or (isinstance(data__organizer__role, str) and data__organizer__role == 'finance') or (isinstance(data__organizer__role, str) and data__organizer__role == 'financial_planner') or (isinstance(data__organizer__role, str) and data__organizer__role == 'customer') or (isinstance(data__organizer__role, str) and data__organizer__role == 'prospect') or (isinstance(data__organizer__role, str) and data__organizer__role == 'other')):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + ".organizer.role must be one of ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']", value=data__organizer__role, name='' + (name_prefix or 'data') + '.organizer.role', definition=None, rule='enum')
+                if 'email' in data__organizer_keys:
+                    data__organizer_keys.remove('email')
+                    data__organizer__email = data__organizer['email']
+                    if not isinstance(data__organizer__email, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.organizer.email must be string', value=data__organizer__email, name='' + (name_prefix or 'data') + '.organizer.email', definition=None, rule='type')
                     if isinstance(data__organizer__email, str):
                         data__organizer__email_len = len(data__organizer__email)
                         if data__organizer__email_len < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".organizer.email must be longer than or equal to 1 characters", value=data__organizer__email, name="" + (name_prefix or "data") + ".organizer.email", definition={'type': 'string', 'minLength': 1}, rule='minLength')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.organizer.email must be longer than or equal to 1 characters', value=data__organizer__email, name='' + (name_prefix or 'data') + '.organizer.email', definition=None, rule='minLength')
                 if data__organizer_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".organizer must not contain "+str(data__organizer_keys)+" properties", value=data__organizer, name="" + (name_prefix or "data") + ".organizer", definition={'type': 'object', 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'role': {'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, 'email': {'type': 'string', 'minLength': 1}}}, rule='additionalProperties')
-        if "audience" in data_keys:
-            data_keys.remove("audience")
-            data__audience = data["audience"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.organizer must not contain ' + str(data__organizer_keys) + ' properties', value=data__organizer, name='' + (name_prefix or 'data') + '.organizer', definition=None, rule='additionalProperties')
+        if 'audience' in data_keys:
+            data_keys.remove('audience')
+            data__audience = data['audience']
             if not isinstance(data__audience, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience must be array", value=data__audience, name="" + (name_prefix or "data") + ".audience", definition={'description': 'everyone who attends, the organizer included, in groups of alike people', 'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['role'], 'additionalProperties': False, 'properties': {'role': {'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'type': 'string', 'minLength': 1}, 'count': {'type': 'integer', 'minimum': 1, 'maximum': 100000}, 'remote': {'type': 'boolean'}, 'external': {'type': 'boolean'}, 'hourly_cost': {'type': 'number', 'minimum': 0, 'maximum': 100000}, 'meeting_hours_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 168}, 'meetings_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 1000}}}}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience must be array', value=data__audience, name='' + (name_prefix or 'data') + '.audience', definition=None, rule='type')
             data__audience_is_list = isinstance(data__audience, (list, tuple))
             if data__audience_is_list:
                 data__audience_len = len(data__audience)
                 if data__audience_len < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience must contain at least 1 items", value=data__audience, name="" + (name_prefix or "data") + ".audience", definition={'description': 'everyone who attends, the organizer included, in groups of alike people', 'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['role'], 'additionalProperties': False, 'properties': {'role': {'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'type': 'string', 'minLength': 1}, 'count': {'type': 'integer', 'minimum': 1, 'maximum': 100000}, 'remote': {'type': 'boolean'}, 'external': {'type': 'boolean'}, 'hourly_cost': {'type': 'number', 'minimum': 0, 'maximum': 100000}, 'meeting_hours_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 168}, 'meetings_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 1000}}}}, rule='minItems')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience must contain at least 1 items', value=data__audience, name='' + (name_prefix or 'data') + '.audience', definition=None, rule='minItems')
                 for data__audience_x, data__audience_item in enumerate(data__audience):
-                    if not isinstance(data__audience_item, (dict)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}]".format(**locals()) + " must be object", value=data__audience_item, name="" + (name_prefix or "data") + ".audience[{data__audience_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['role'], 'additionalProperties': False, 'properties': {'role': {'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'type': 'string', 'minLength': 1}, 'count': {'type': 'integer', 'minimum': 1, 'maximum': 100000}, 'remote': {'type': 'boolean'}, 'external': {'type': 'boolean'}, 'hourly_cost': {'type': 'number', 'minimum': 0, 'maximum': 100000}, 'meeting_hours_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 168}, 'meetings_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 1000}}}, rule='type')
+                    if not isinstance(data__audience_item, dict):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}]'.format(**locals()) + ' must be object', value=data__audience_item, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}]'.format(**locals()) + '', definition=None, rule='type')
                     data__audience_item_is_dict = isinstance(data__audience_item, dict)
                     if data__audience_item_is_dict:
                         data__audience_item__missing_keys = set(['role']) - data__audience_item.keys()
                         if data__audience_item__missing_keys:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}]".format(**locals()) + " must contain " + (str(sorted(data__audience_item__missing_keys)) + " properties"), value=data__audience_item, name="" + (name_prefix or "data") + ".audience[{data__audience_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['role'], 'additionalProperties': False, 'properties': {'role': {'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'type': 'string', 'minLength': 1}, 'count': {'type': 'integer', 'minimum': 1, 'maximum': 100000}, 'remote': {'type': 'boolean'}, 'external': {'type': 'boolean'}, 'hourly_cost': {'type': 'number', 'minimum': 0, 'maximum': 100000}, 'meeting_hours_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 168}, 'meetings_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 1000}}}, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__audience_item__missing_keys)) + ' properties'), value=data__audience_item, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}]'.format(**locals()) + '', definition=None, rule='required')
                         data__audience_item_keys = set(data__audience_item.keys())
-                        if "role" in data__audience_item_keys:
-                            data__audience_item_keys.remove("role")
-                            data__audience_item__role = data__audience_item["role"]
-                            if not isinstance(data__audience_item__role, (str)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].role".format(**locals()) + " must be string", value=data__audience_item__role, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].role".format(**locals()) + "", definition={'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, rule='type')
-                            if not (isinstance(data__audience_item__role, str) and data__audience_item__role == 'sales_rep' or isinstance(data__audience_item__role, str) and data__audience_item__role == 'sales_manager' or isinstance(data__audience_item__role, str) and data__audience_item__role == 'executive' or isinstance(data__audience_item__role, str) and data__audience_item__role == 'technical_expert' or isinstance(data__audience_item__role, str) and data__audience_item__role == 'developer' or isinstance(data__audience_item__role, str) and data__audience_item__role == 'manufacturing' or isinstance(data__audience_item__role, str) and data__audience_item__role == 'marketing' or isinstance(data__audience_item__role, str) and data__audience_item__role == 'finance' or isinstance(data__audience_item__role, str) and data__audience_item__role == 'financial_planner' or isinstance(data__audience_item__role, str) and data__audience_item__role == 'customer' or isinstance(data__audience_item__role, str) and data__audience_item__role == 'prospect' or isinstance(data__audience_item__role, str) and data__audience_item__role == 'other'):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].role".format(**locals()) + " must be one of ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']", value=data__audience_item__role, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].role".format(**locals()) + "", definition={'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, rule='enum')
-                        if "name" in data__audience_item_keys:
-                            data__audience_item_keys.remove("name")
-                            data__audience_item__name = data__audience_item["name"]
-                            if not isinstance(data__audience_item__name, (str)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].name".format(**locals()) + " must be string", value=data__audience_item__name, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].name".format(**locals()) + "", definition={'type': 'string', 'minLength': 1}, rule='type')
+                        if 'role' in data__audience_item_keys:
+                            data__audience_item_keys.remove('role')
+                            data__audience_item__role = data__audience_item['role']
+                            if not isinstance(data__audience_item__role, str):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].role'.format(**locals()) + ' must be string', value=data__audience_item__role, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].role'.format(**locals()) + '', definition=None, rule='type')
+                            if not (isinstance(data__audience_item__role, str) and data__audience_item__role == 'sales_rep' or (isinstance(data__audience_item__role, str) and data__audience_item__role == 'sales_manager') or (isinstance(data__audience_item__role, str) and data__audience_item__role == 'executive') or (isinstance(data__audience_item__role, str) and data__audience_item__role == 'technical_expert') or (isinstance(data__audience_item__role, str) and data__audience_item__role == 'developer') or (isinstance(data__audience_item__role, str) and data__audience_item__role == 'manufacturing') or (isinstance(data__audience_item__role, str) and data__audience_item__role == 'marketing') or (isinstance(data__audience_item__role, str) and data__audience_item__role == 'finance') or (isinstance(data__audience_item__role, str) and data__audience_item__role == 'financial_planner') or (isinstance(data__audience_item__role, str) and data__audience_item__role == 'customer') or (isinstance(data__audience_item__role, str) and data__audience_item__role == 'prospect') or (isinstance(data__audience_item__role, str) and data__audience_item__role == 'other')):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].role'.format(**locals()) + " must be one of ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']", value=data__audience_item__role, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].role'.format(**locals()) + '', definition=None, rule='enum')
+                        if 'name' in data__audience_item_keys:
+                            data__audience_item_keys.remove('name')
+                            data__audience_item__name = data__audience_item['name']
+                            if not isinstance(data__audience_item__name, str):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].name'.format(**locals()) + ' must be string', value=data__audience_item__name, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].name'.format(**locals()) + '', definition=None, rule='type')
                             if isinstance(data__audience_item__name, str):
                                 data__audience_item__name_len = len(data__audience_item__name)
                                 if data__audience_item__name_len < 1:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].name".format(**locals()) + " must be longer than or equal to 1 characters", value=data__audience_item__name, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].name".format(**locals()) + "", definition={'type': 'string', 'minLength': 1}, rule='minLength')
-                        if "email" in data__audience_item_keys:
-                            data__audience_item_keys.remove("email")
-                            data__audience_item__email = data__audience_item["email"]
-                            if not isinstance(data__audience_item__email, (str)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].email".format(**locals()) + " must be string", value=data__audience_item__email, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].email".format(**locals()) + "", definition={'type': 'string', 'minLength': 1}, rule='type')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].name'.format(**locals()) + ' must be longer than or equal to 1 characters', value=data__audience_item__name, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].name'.format(**locals()) + '', definition=None, rule='minLength')
+                        if 'email' in data__audience_item_keys:
+                            data__audience_item_keys.remove('email')
+                            data__audience_item__email = data__audience_item['email']
+                            if not isinstance(data__audience_item__email, str):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].email'.format(**locals()) + ' must be string', value=data__audience_item__email, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].email'.format(**locals()) + '', definition=None, rule='type')
                             if isinstance(data__audience_item__email, str):
                                 data__audience_item__email_len = len(data__audience_item__email)
                                 if data__audience_item__email_len < 1:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].email".format(**locals()) + " must be longer than or equal to 1 characters", value=data__audience_item__email, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].email".format(**locals()) + "", definition={'type': 'string', 'minLength': 1}, rule='minLength')
-                        if "count" in data__audience_item_keys:
-                            data__audience_item_keys.remove("count")
-                            data__audience_item__count = data__audience_item["count"]
-                            if not isinstance(data__audience_item__count, (int)) and not (isinstance(data__audience_item__count, float) and data__audience_item__count.is_integer()) or isinstance(data__audience_item__count, bool):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].count".format(**locals()) + " must be integer", value=data__audience_item__count, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].count".format(**locals()) + "", definition={'type': 'integer', 'minimum': 1, 'maximum': 100000}, rule='type')
-                            if isinstance(data__audience_item__count, (int, float, Decimal)) and not isinstance(data__audience_item__count, bool):
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].email'.format(**locals()) + ' must be longer than or equal to 1 characters', value=data__audience_item__email, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].email'.format(**locals()) + '', definition=None, rule='minLength')
+                        if 'count' in data__audience_item_keys:
+                            data__audience_item_keys.remove('count')
+                            data__audience_item__count = data__audience_item['count']
+                            if not isinstance(data__audience_item__count, int) and (not (isinstance(data__audience_item__count, float) and data__audience_item__count.is_integer())) or isinstance(data__audience_item__count, bool):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].count'.format(**locals()) + ' must be integer', value=data__audience_item__count, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].count'.format(**locals()) + '', definition=None, rule='type')
+                            if isinstance(data__audience_item__count, (int, float, Decimal)) and (not isinstance(data__audience_item__count, bool)):
                                 if data__audience_item__count < 1:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].count".format(**locals()) + " must be bigger than or equal to 1", value=data__audience_item__count, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].count".format(**locals()) + "", definition={'type': 'integer', 'minimum': 1, 'maximum': 100000}, rule='minimum')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].count'.format(**locals()) + ' must be bigger than or equal to 1', value=data__audience_item__count, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].count'.format(**locals()) + '', definition=None, rule='minimum')
                                 if data__audience_item__count > 100000:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].count".format(**locals()) + " must be smaller than or equal to 100000", value=data__audience_item__count, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].count".format(**locals()) + "", definition={'type': 'integer', 'minimum': 1, 'maximum': 100000}, rule='maximum')
-                        if "remote" in data__audience_item_keys:
-                            data__audience_item_keys.remove("remote")
-                            data__audience_item__remote = data__audience_item["remote"]
-                            if not isinstance(data__audience_item__remote, (bool)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].remote".format(**locals()) + " must be boolean", value=data__audience_item__remote, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].remote".format(**locals()) + "", definition={'type': 'boolean'}, rule='type')
-                        if "external" in data__audience_item_keys:
-                            data__audience_item_keys.remove("external")
-                            data__audience_item__external = data__audience_item["external"]
-                            if not isinstance(data__audience_item__external, (bool)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].external".format(**locals()) + " must be boolean", value=data__audience_item__external, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].external".format(**locals()) + "", definition={'type': 'boolean'}, rule='type')
-                        if "hourly_cost" in data__audience_item_keys:
-                            data__audience_item_keys.remove("hourly_cost")
-                            data__audience_item__hourlycost = data__audience_item["hourly_cost"]
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].count'.format(**locals()) + ' must be smaller than or equal to 100000', value=data__audience_item__count, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].count'.format(**locals()) + '', definition=None, rule='maximum')
+                        if 'remote' in data__audience_item_keys:
+                            data__audience_item_keys.remove('remote')
+                            data__audience_item__remote = data__audience_item['remote']
+                            if not isinstance(data__audience_item__remote, bool):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].remote'.format(**locals()) + ' must be boolean', value=data__audience_item__remote, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].remote'.format(**locals()) + '', definition=None, rule='type')
+                        if 'external' in data__audience_item_keys:
+                            data__audience_item_keys.remove('external')
+                            data__audience_item__external = data__audience_item['external']
+                            if not isinstance(data__audience_item__external, bool):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].external'.format(**locals()) + ' must be boolean', value=data__audience_item__external, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].external'.format(**locals()) + '', definition=None, rule='type')
+                        if 'hourly_cost' in data__audience_item_keys:
+                            data__audience_item_keys.remove('hourly_cost')
+                            data__audience_item__hourlycost = data__audience_item['hourly_cost']
                             if not isinstance(data__audience_item__hourlycost, (int, float, Decimal)) or isinstance(data__audience_item__hourlycost, bool):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].hourly_cost".format(**locals()) + " must be number", value=data__audience_item__hourlycost, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].hourly_cost".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 100000}, rule='type')
-                            if isinstance(data__audience_item__hourlycost, (int, float, Decimal)) and not isinstance(data__audience_item__hourlycost, bool):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].hourly_cost'.format(**locals()) + ' must be number', value=data__audience_item__hourlycost, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].hourly_cost'.format(**locals()) + '', definition=None, rule='type')
+                            if isinstance(data__audience_item__hourlycost, (int, float, Decimal)) and (not isinstance(data__audience_item__hourlycost, bool)):
                                 if data__audience_item__hourlycost < 0:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].hourly_cost".format(**locals()) + " must be bigger than or equal to 0", value=data__audience_item__hourlycost, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].hourly_cost".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 100000}, rule='minimum')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].hourly_cost'.format(**locals()) + ' must be bigger than or equal to 0', value=data__audience_item__hourlycost, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].hourly_cost'.format(**locals()) + '', definition=None, rule='minimum')
                                 if data__audience_item__hourlycost > 100000:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].hourly_cost".format(**locals()) + " must be smaller than or equal to 100000", value=data__audience_item__hourlycost, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].hourly_cost".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 100000}, rule='maximum')
-                        if "meeting_hours_last_7_days" in data__audience_item_keys:
-                            data__audience_item_keys.remove("meeting_hours_last_7_days")
-                            data__audience_item__meetinghourslast7days = data__audience_item["meeting_hours_last_7_days"]
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].hourly_cost'.format(**locals()) + ' must be smaller than or equal to 100000', value=data__audience_item__hourlycost, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].hourly_cost'.format(**locals()) + '', definition=None, rule='maximum')
+                        if 'meeting_hours_last_7_days' in data__audience_item_keys:
+                            data__audience_item_keys.remove('meeting_hours_last_7_days')
+                            data__audience_item__meetinghourslast7days = data__audience_item['meeting_hours_last_7_days']
                             if not isinstance(data__audience_item__meetinghourslast7days, (int, float, Decimal)) or isinstance(data__audience_item__meetinghourslast7days, bool):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].meeting_hours_last_7_days".format(**locals()) + " must be number", value=data__audience_item__meetinghourslast7days, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].meeting_hours_last_7_days".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 168}, rule='type')
-                            if isinstance(data__audience_item__meetinghourslast7days, (int, float, Decimal)) and not isinstance(data__audience_item__meetinghourslast7days, bool):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].meeting_hours_last_7_days'.format(**locals()) + ' must be number', value=data__audience_item__meetinghourslast7days, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].meeting_hours_last_7_days'.format(**locals()) + '', definition=None, rule='type')
+                            if isinstance(data__audience_item__meetinghourslast7days, (int, float, Decimal)) and (not isinstance(data__audience_item__meetinghourslast7days, bool)):
                                 if data__audience_item__meetinghourslast7days < 0:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].meeting_hours_last_7_days".format(**locals()) + " must be bigger than or equal to 0", value=data__audience_item__meetinghourslast7days, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].meeting_hours_last_7_days".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 168}, rule='minimum')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].meeting_hours_last_7_days'.format(**locals()) + ' must be bigger than or equal to 0', value=data__audience_item__meetinghourslast7days, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].meeting_hours_last_7_days'.format(**locals()) + '', definition=None, rule='minimum')
                                 if data__audience_item__meetinghourslast7days > 168:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].meeting_hours_last_7_days".format(**locals()) + " must be smaller than or equal to 168", value=data__audience_item__meetinghourslast7days, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].meeting_hours_last_7_days".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 168}, rule='maximum')
-                        if "meetings_last_7_days" in data__audience_item_keys:
-                            data__audience_item_keys.remove("meetings_last_7_days")
-                            data__audience_item__meetingslast7days = data__audience_item["meetings_last_7_days"]
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].meeting_hours_last_7_days'.format(**locals()) + ' must be smaller than or equal to 168', value=data__audience_item__meetinghourslast7days, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].meeting_hours_last_7_days'.format(**locals()) + '', definition=None, rule='maximum')
+                        if 'meetings_last_7_days' in data__audience_item_keys:
+                            data__audience_item_keys.remove('meetings_last_7_days')
+                            data__audience_item__meetingslast7days = data__audience_item['meetings_last_7_days']
                             if not isinstance(data__audience_item__meetingslast7days, (int, float, Decimal)) or isinstance(data__audience_item__meetingslast7days, bool):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].meetings_last_7_days".format(**locals()) + " must be number", value=data__audience_item__meetingslast7days, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].meetings_last_7_days".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 1000}, rule='type')
-                            if isinstance(data__audience_item__meetingslast7days, (int, float, Decimal)) and not isinstance(data__audience_item__meetingslast7days, bool):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].meetings_last_7_days'.format(**locals()) + ' must be number', value=data__audience_item__meetingslast7days, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].meetings_last_7_days'.format(**locals()) + '', definition=None, rule='type')
+                            if isinstance(data__audience_item__meetingslast7days, (int, float, Decimal)) and (not isinstance(data__audience_item__meetingslast7days, bool)):
                                 if data__audience_item__meetingslast7days < 0:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].meetings_last_7_days".format(**locals()) + " must be bigger than or equal to 0", value=data__audience_item__meetingslast7days, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].meetings_last_7_days".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 1000}, rule='minimum')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].meetings_last_7_days'.format(**locals()) + ' must be bigger than or equal to 0', value=data__audience_item__meetingslast7days, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].meetings_last_7_days'.format(**locals()) + '', definition=None, rule='minimum')
                                 if data__audience_item__meetingslast7days > 1000:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}].meetings_last_7_days".format(**locals()) + " must be smaller than or equal to 1000", value=data__audience_item__meetingslast7days, name="" + (name_prefix or "data") + ".audience[{data__audience_x}].meetings_last_7_days".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 1000}, rule='maximum')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}].meetings_last_7_days'.format(**locals()) + ' must be smaller than or equal to 1000', value=data__audience_item__meetingslast7days, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}].meetings_last_7_days'.format(**locals()) + '', definition=None, rule='maximum')
                         if data__audience_item_keys:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".audience[{data__audience_x}]".format(**locals()) + " must not contain "+str(data__audience_item_keys)+" properties", value=data__audience_item, name="" + (name_prefix or "data") + ".audience[{data__audience_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['role'], 'additionalProperties': False, 'properties': {'role': {'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'type': 'string', 'minLength': 1}, 'count': {'type': 'integer', 'minimum': 1, 'maximum': 100000}, 'remote': {'type': 'boolean'}, 'external': {'type': 'boolean'}, 'hourly_cost': {'type': 'number', 'minimum': 0, 'maximum': 100000}, 'meeting_hours_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 168}, 'meetings_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 1000}}}, rule='additionalProperties')
-        if "recent_load" in data_keys:
-            data_keys.remove("recent_load")
-            data__recentload = data["recent_load"]
-            if not isinstance(data__recentload, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load must be object", value=data__recentload, name="" + (name_prefix or "data") + ".recent_load", definition={'type': 'object', 'additionalProperties': False, 'properties': {'window_days': {'type': 'integer', 'minimum': 1, 'maximum': 366}, 'meeting_hours': {'type': 'number', 'minimum': 0, 'maximum': 10000}, 'meetings': {'type': 'number', 'minimum': 0, 'maximum': 10000}, 'same_topic_days_ago': {'type': 'number', 'minimum': 0, 'maximum': 36500}}}, rule='type')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.audience[{data__audience_x}]'.format(**locals()) + ' must not contain ' + str(data__audience_item_keys) + ' properties', value=data__audience_item, name='' + (name_prefix or 'data') + '.audience[{data__audience_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+        if 'recent_load' in data_keys:
+            data_keys.remove('recent_load')
+            data__recentload = data['recent_load']
+            if not isinstance(data__recentload, dict):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load must be object', value=data__recentload, name='' + (name_prefix or 'data') + '.recent_load', definition=None, rule='type')
             data__recentload_is_dict = isinstance(data__recentload, dict)
             if data__recentload_is_dict:
                 data__recentload_keys = set(data__recentload.keys())
-                if "window_days" in data__recentload_keys:
-                    data__recentload_keys.remove("window_days")
-                    data__recentload__windowdays = data__recentload["window_days"]
-                    if not isinstance(data__recentload__windowdays, (int)) and not (isinstance(data__recentload__windowdays, float) and data__recentload__windowdays.is_integer()) or isinstance(data__recentload__windowdays, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load.window_days must be integer", value=data__recentload__windowdays, name="" + (name_prefix or "data") + ".recent_load.window_days", definition={'type': 'integer', 'minimum': 1, 'maximum': 366}, rule='type')
-                    if isinstance(data__recentload__windowdays, (int, float, Decimal)) and not isinstance(data__recentload__windowdays, bool):
+                if 'window_days' in data__recentload_keys:
+                    data__recentload_keys.remove('window_days')
+                    data__recentload__windowdays = data__recentload['window_days']
+                    if not isinstance(data__recentload__windowdays, int) and (not (isinstance(data__recentload__windowdays, float) and data__recentload__windowdays.is_integer())) or isinstance(data__recentload__windowdays, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load.window_days must be integer', value=data__recentload__windowdays, name='' + (name_prefix or 'data') + '.recent_load.window_days', definition=None, rule='type')
+                    if isinstance(data__recentload__windowdays, (int, float, Decimal)) and (not isinstance(data__recentload__windowdays, bool)):
                         if data__recentload__windowdays < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load.window_days must be bigger than or equal to 1", value=data__recentload__windowdays, name="" + (name_prefix or "data") + ".recent_load.window_days", definition={'type': 'integer', 'minimum': 1, 'maximum': 366}, rule='minimum')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load.window_days must be bigger than or equal to 1', value=data__recentload__windowdays, name='' + (name_prefix or 'data') + '.recent_load.window_days', definition=None, rule='minimum')
                         if data__recentload__windowdays > 366:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load.window_days must be smaller than or equal to 366", value=data__recentload__windowdays, name="" + (name_prefix or "data") + ".recent_load.window_days", definition={'type': 'integer', 'minimum': 1, 'maximum': 366}, rule='maximum')
-                if "meeting_hours" in data__recentload_keys:
-                    data__recentload_keys.remove("meeting_hours")
-                    data__recentload__meetinghours = data__recentload["meeting_hours"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load.window_days must be smaller than or equal to 366', value=data__recentload__windowdays, name='' + (name_prefix or 'data') + '.recent_load.window_days', definition=None, rule='maximum')
+                if 'meeting_hours' in data__recentload_keys:
+                    data__recentload_keys.remove('meeting_hours')
+                    data__recentload__meetinghours = data__recentload['meeting_hours']
                     if not isinstance(data__recentload__meetinghours, (int, float, Decimal)) or isinstance(data__recentload__meetinghours, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load.meeting_hours must be number", value=data__recentload__meetinghours, name="" + (name_prefix or "data") + ".recent_load.meeting_hours", definition={'type': 'number', 'minimum': 0, 'maximum': 10000}, rule='type')
-                    if isinstance(data__recentload__meetinghours, (int, float, Decimal)) and not isinstance(data__recentload__meetinghours, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load.meeting_hours must be number', value=data__recentload__meetinghours, name='' + (name_prefix or 'data') + '.recent_load.meeting_hours', definition=None, rule='type')
+                    if isinstance(data__recentload__meetinghours, (int, float, Decimal)) and (not isinstance(data__recentload__meetinghours, bool)):
                         if data__recentload__meetinghours < 0:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load.meeting_hours must be bigger than or equal to 0", value=data__recentload__meetinghours, name="" + (name_prefix or "data") + ".recent_load.meeting_hours", definition={'type': 'number', 'minimum': 0, 'maximum': 10000}, rule='minimum')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load.meeting_hours must be bigger than or equal to 0', value=data__recentload__meetinghours, name='' + (name_prefix or 'data') + '.recent_load.meeting_hours', definition=None, rule='minimum')
                         if data__recentload__meetinghours > 10000:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load.meeting_hours must be smaller than or equal to 10000", value=data__recentload__meetinghours, name="" + (name_prefix or "data") + ".recent_load.meeting_hours", definition={'type': 'number', 'minimum': 0, 'maximum': 10000}, rule='maximum')
-                if "meetings" in data__recentload_keys:
-                    data__recentload_keys.remove("meetings")
-                    data__recentload__meetings = data__recentload["meetings"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load.meeting_hours must be smaller than or equal to 10000', value=data__recentload__meetinghours, name='' + (name_prefix or 'data') + '.recent_load.meeting_hours', definition=None, rule='maximum')
+                if 'meetings' in data__recentload_keys:
+                    data__recentload_keys.remove('meetings')
+                    data__recentload__meetings = data__recentload['meetings']
                     if not isinstance(data__recentload__meetings, (int, float, Decimal)) or isinstance(data__recentload__meetings, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load.meetings must be number", value=data__recentload__meetings, name="" + (name_prefix or "data") + ".recent_load.meetings", definition={'type': 'number', 'minimum': 0, 'maximum': 10000}, rule='type')
-                    if isinstance(data__recentload__meetings, (int, float, Decimal)) and not isinstance(data__recentload__meetings, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load.meetings must be number', value=data__recentload__meetings, name='' + (name_prefix or 'data') + '.recent_load.meetings', definition=None, rule='type')
+                    if isinstance(data__recentload__meetings, (int, float, Decimal)) and (not isinstance(data__recentload__meetings, bool)):
                         if data__recentload__meetings < 0:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load.meetings must be bigger than or equal to 0", value=data__recentload__meetings, name="" + (name_prefix or "data") + ".recent_load.meetings", definition={'type': 'number', 'minimum': 0, 'maximum': 10000}, rule='minimum')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load.meetings must be bigger than or equal to 0', value=data__recentload__meetings, name='' + (name_prefix or 'data') + '.recent_load.meetings', definition=None, rule='minimum')
                         if data__recentload__meetings > 10000:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load.meetings must be smaller than or equal to 10000", value=data__recentload__meetings, name="" + (name_prefix or "data") + ".recent_load.meetings", definition={'type': 'number', 'minimum': 0, 'maximum': 10000}, rule='maximum')
-                if "same_topic_days_ago" in data__recentload_keys:
-                    data__recentload_keys.remove("same_topic_days_ago")
-                    data__recentload__sametopicdaysago = data__recentload["same_topic_days_ago"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load.meetings must be smaller than or equal to 10000', value=data__recentload__meetings, name='' + (name_prefix or 'data') + '.recent_load.meetings', definition=None, rule='maximum')
+                if 'same_topic_days_ago' in data__recentload_keys:
+                    data__recentload_keys.remove('same_topic_days_ago')
+                    data__recentload__sametopicdaysago = data__recentload['same_topic_days_ago']
                     if not isinstance(data__recentload__sametopicdaysago, (int, float, Decimal)) or isinstance(data__recentload__sametopicdaysago, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load.same_topic_days_ago must be number", value=data__recentload__sametopicdaysago, name="" + (name_prefix or "data") + ".recent_load.same_topic_days_ago", definition={'type': 'number', 'minimum': 0, 'maximum': 36500}, rule='type')
-                    if isinstance(data__recentload__sametopicdaysago, (int, float, Decimal)) and not isinstance(data__recentload__sametopicdaysago, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load.same_topic_days_ago must be number', value=data__recentload__sametopicdaysago, name='' + (name_prefix or 'data') + '.recent_load.same_topic_days_ago', definition=None, rule='type')
+                    if isinstance(data__recentload__sametopicdaysago, (int, float, Decimal)) and (not isinstance(data__recentload__sametopicdaysago, bool)):
                         if data__recentload__sametopicdaysago < 0:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load.same_topic_days_ago must be bigger than or equal to 0", value=data__recentload__sametopicdaysago, name="" + (name_prefix or "data") + ".recent_load.same_topic_days_ago", definition={'type': 'number', 'minimum': 0, 'maximum': 36500}, rule='minimum')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load.same_topic_days_ago must be bigger than or equal to 0', value=data__recentload__sametopicdaysago, name='' + (name_prefix or 'data') + '.recent_load.same_topic_days_ago', definition=None, rule='minimum')
                         if data__recentload__sametopicdaysago > 36500:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load.same_topic_days_ago must be smaller than or equal to 36500", value=data__recentload__sametopicdaysago, name="" + (name_prefix or "data") + ".recent_load.same_topic_days_ago", definition={'type': 'number', 'minimum': 0, 'maximum': 36500}, rule='maximum')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load.same_topic_days_ago must be smaller than or equal to 36500', value=data__recentload__sametopicdaysago, name='' + (name_prefix or 'data') + '.recent_load.same_topic_days_ago', definition=None, rule='maximum')
                 if data__recentload_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recent_load must not contain "+str(data__recentload_keys)+" properties", value=data__recentload, name="" + (name_prefix or "data") + ".recent_load", definition={'type': 'object', 'additionalProperties': False, 'properties': {'window_days': {'type': 'integer', 'minimum': 1, 'maximum': 366}, 'meeting_hours': {'type': 'number', 'minimum': 0, 'maximum': 10000}, 'meetings': {'type': 'number', 'minimum': 0, 'maximum': 10000}, 'same_topic_days_ago': {'type': 'number', 'minimum': 0, 'maximum': 36500}}}, rule='additionalProperties')
-        if "setting" in data_keys:
-            data_keys.remove("setting")
-            data__setting = data["setting"]
-            if not isinstance(data__setting, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".setting must be object", value=data__setting, name="" + (name_prefix or "data") + ".setting", definition={'type': 'object', 'additionalProperties': False, 'properties': {'reliable_internet': {'type': 'boolean'}, 'visual_material': {'type': 'boolean'}, 'sensitive': {'type': 'boolean'}, 'about_one_person': {'type': 'boolean'}, 'individual_failures': {'type': 'boolean'}, 'location': {'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'where the attendees not marked remote meet'}}}, rule='type')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.recent_load must not contain ' + str(data__recentload_keys) + ' properties', value=data__recentload, name='' + (name_prefix or 'data') + '.recent_load', definition=None, rule='additionalProperties')
+        if 'setting' in data_keys:
+            data_keys.remove('setting')
+            data__setting = data['setting']
+            if not isinstance(data__setting, dict):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.setting must be object', value=data__setting, name='' + (name_prefix or 'data') + '.setting', definition=None, rule='type')
             data__setting_is_dict = isinstance(data__setting, dict)
             if data__setting_is_dict:
                 data__setting_keys = set(data__setting.keys())
-                if "reliable_internet" in data__setting_keys:
-                    data__setting_keys.remove("reliable_internet")
-                    data__setting__reliableinternet = data__setting["reliable_internet"]
-                    if not isinstance(data__setting__reliableinternet, (bool)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".setting.reliable_internet must be boolean", value=data__setting__reliableinternet, name="" + (name_prefix or "data") + ".setting.reliable_internet", definition={'type': 'boolean'}, rule='type')
-                if "visual_material" in data__setting_keys:
-                    data__setting_keys.remove("visual_material")
-                    data__setting__visualmaterial = data__setting["visual_material"]
-                    if not isinstance(data__setting__visualmaterial, (bool)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".setting.visual_material must be boolean", value=data__setting__visualmaterial, name="" + (name_prefix or "data") + ".setting.visual_material", definition={'type': 'boolean'}, rule='type')
-                if "sensitive" in data__setting_keys:
-                    data__setting_keys.remove("sensitive")
-                    data__setting__sensitive = data__setting["sensitive"]
-                    if not isinstance(data__setting__sensitive, (bool)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".setting.sensitive must be boolean", value=data__setting__sensitive, name="" + (name_prefix or "data") + ".setting.sensitive", definition={'type': 'boolean'}, rule='type')
-                if "about_one_person" in data__setting_keys:
-                    data__setting_keys.remove("about_one_person")
-                    data__setting__aboutoneperson = data__setting["about_one_person"]
-                    if not isinstance(data__setting__aboutoneperson, (bool)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".setting.about_one_person must be boolean", value=data__setting__aboutoneperson, name="" + (name_prefix or "data") + ".setting.about_one_person", definition={'type': 'boolean'}, rule='type')
-                if "individual_failures" in data__setting_keys:
-                    data__setting_keys.remove("individual_failures")
-                    data__setting__individualfailures = data__setting["individual_failures"]
-                    if not isinstance(data__setting__individualfailures, (bool)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".setting.individual_failures must be boolean", value=data__setting__individualfailures, name="" + (name_prefix or "data") + ".setting.individual_failures", definition={'type': 'boolean'}, rule='type')
-                if "location" in data__setting_keys:
-                    data__setting_keys.remove("location")
-                    data__setting__location = data__setting["location"]
-                    if not isinstance(data__setting__location, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".setting.location must be string", value=data__setting__location, name="" + (name_prefix or "data") + ".setting.location", definition={'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'where the attendees not marked remote meet'}, rule='type')
+                if 'reliable_internet' in data__setting_keys:
+                    data__setting_keys.remove('reliable_internet')
+                    data__setting__reliableinternet = data__setting['reliable_internet']
+                    if not isinstance(data__setting__reliableinternet, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.setting.reliable_internet must be boolean', value=data__setting__reliableinternet, name='' + (name_prefix or 'data') + '.setting.reliable_internet', definition=None, rule='type')
+                if 'visual_material' in data__setting_keys:
+                    data__setting_keys.remove('visual_material')
+                    data__setting__visualmaterial = data__setting['visual_material']
+                    if not isinstance(data__setting__visualmaterial, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.setting.visual_material must be boolean', value=data__setting__visualmaterial, name='' + (name_prefix or 'data') + '.setting.visual_material', definition=None, rule='type')
+                if 'sensitive' in data__setting_keys:
+                    data__setting_keys.remove('sensitive')
+                    data__setting__sensitive = data__setting['sensitive']
+                    if not isinstance(data__setting__sensitive, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.setting.sensitive must be boolean', value=data__setting__sensitive, name='' + (name_prefix or 'data') + '.setting.sensitive', definition=None, rule='type')
+                if 'about_one_person' in data__setting_keys:
+                    data__setting_keys.remove('about_one_person')
+                    data__setting__aboutoneperson = data__setting['about_one_person']
+                    if not isinstance(data__setting__aboutoneperson, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.setting.about_one_person must be boolean', value=data__setting__aboutoneperson, name='' + (name_prefix or 'data') + '.setting.about_one_person', definition=None, rule='type')
+                if 'individual_failures' in data__setting_keys:
+                    data__setting_keys.remove('individual_failures')
+                    data__setting__individualfailures = data__setting['individual_failures']
+                    if not isinstance(data__setting__individualfailures, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.setting.individual_failures must be boolean', value=data__setting__individualfailures, name='' + (name_prefix or 'data') + '.setting.individual_failures', definition=None, rule='type')
+                if 'location' in data__setting_keys:
+                    data__setting_keys.remove('location')
+                    data__setting__location = data__setting['location']
+                    if not isinstance(data__setting__location, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.setting.location must be string', value=data__setting__location, name='' + (name_prefix or 'data') + '.setting.location', definition=None, rule='type')
                     if isinstance(data__setting__location, str):
                         data__setting__location_len = len(data__setting__location)
                         if data__setting__location_len < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".setting.location must be longer than or equal to 1 characters", value=data__setting__location, name="" + (name_prefix or "data") + ".setting.location", definition={'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'where the attendees not marked remote meet'}, rule='minLength')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.setting.location must be longer than or equal to 1 characters', value=data__setting__location, name='' + (name_prefix or 'data') + '.setting.location', definition=None, rule='minLength')
                         if not REGEX_PATTERNS['\\S'].search(data__setting__location):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".setting.location must match pattern \\S", value=data__setting__location, name="" + (name_prefix or "data") + ".setting.location", definition={'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'where the attendees not marked remote meet'}, rule='pattern')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.setting.location must match pattern \\S', value=data__setting__location, name='' + (name_prefix or 'data') + '.setting.location', definition=None, rule='pattern')
                 if data__setting_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".setting must not contain "+str(data__setting_keys)+" properties", value=data__setting, name="" + (name_prefix or "data") + ".setting", definition={'type': 'object', 'additionalProperties': False, 'properties': {'reliable_internet': {'type': 'boolean'}, 'visual_material': {'type': 'boolean'}, 'sensitive': {'type': 'boolean'}, 'about_one_person': {'type': 'boolean'}, 'individual_failures': {'type': 'boolean'}, 'location': {'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'where the attendees not marked remote meet'}}}, rule='additionalProperties')
-        if "description" in data_keys:
-            data_keys.remove("description")
-            data__description = data["description"]
-            if not isinstance(data__description, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".description must be string", value=data__description, name="" + (name_prefix or "data") + ".description", definition={'type': 'string'}, rule='type')
-        if "start" in data_keys:
-            data_keys.remove("start")
-            data__start = data["start"]
-            if not isinstance(data__start, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".start must be string", value=data__start, name="" + (name_prefix or "data") + ".start", definition={'type': 'string', 'minLength': 1, 'description': 'when it starts: 2026-03-02T10:00, with +01:00, Z or [Europe/Berlin] for its zone (else local time)'}, rule='type')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.setting must not contain ' + str(data__setting_keys) + ' properties', value=data__setting, name='' + (name_prefix or 'data') + '.setting', definition=None, rule='additionalProperties')
+        if 'description' in data_keys:
+            data_keys.remove('description')
+            data__description = data['description']
+            if not isinstance(data__description, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.description must be string', value=data__description, name='' + (name_prefix or 'data') + '.description', definition=None, rule='type')
+        if 'start' in data_keys:
+            data_keys.remove('start')
+            data__start = data['start']
+            if not isinstance(data__start, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.start must be string', value=data__start, name='' + (name_prefix or 'data') + '.start', definition=None, rule='type')
             if isinstance(data__start, str):
                 data__start_len = len(data__start)
                 if data__start_len < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".start must be longer than or equal to 1 characters", value=data__start, name="" + (name_prefix or "data") + ".start", definition={'type': 'string', 'minLength': 1, 'description': 'when it starts: 2026-03-02T10:00, with +01:00, Z or [Europe/Berlin] for its zone (else local time)'}, rule='minLength')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.start must be longer than or equal to 1 characters', value=data__start, name='' + (name_prefix or 'data') + '.start', definition=None, rule='minLength')
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'http://json-schema.org/draft-07/schema#', 'title': 'advisor meeting proposal, version 1', 'type': 'object', 'required': ['title', 'purposes', 'duration_minutes', 'audience'], 'additionalProperties': False, 'properties': {'version': {'const': 1, 'description': '1 is the only version today'}, 'title': {'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'what the meeting is called'}, 'purposes': {'title': 'purposes', 'description': 'one purpose or a list of them', 'if': {'type': 'string'}, 'then': {'title': 'purpose', 'type': 'string', 'enum': ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']}, 'else': {'type': 'array', 'items': {'title': 'purpose', 'type': 'string', 'enum': ['motivation', 'recognition', 'goal_setting', 'product_update', 'product_demo', 'problem_solving', 'sales_shortfall', 'strategy', 'customer_education', 'sales_pitch', 'relationship_building', 'policy_update', 'campaign_update', 'training', 'coaching', 'status_update']}, 'minItems': 1, 'uniqueItems': True}}, 'duration_minutes': {'type': 'integer', 'minimum': 5, 'maximum': 480, 'description': 'planned length in minutes'}, 'decision_required': {'type': 'boolean', 'description': 'something must be decided in the meeting (default false)'}, 'recurrence': {'title': 'recurrence', 'type': 'string', 'enum': ['none', 'daily', 'weekly', 'biweekly', 'monthly']}, 'agenda': {'type': ['array', 'null'], 'items': {'type': 'string', 'minLength': 1}, 'description': 'the items to discuss; none means no agenda'}, 'organizer': {'type': 'object', 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'role': {'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, 'email': {'type': 'string', 'minLength': 1}}}, 'audience': {'description': 'everyone who attends, the organizer included, in groups of alike people', 'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['role'], 'additionalProperties': False, 'properties': {'role': {'title': 'role', 'type': 'string', 'enum': ['sales_rep', 'sales_manager', 'executive', 'technical_expert', 'developer', 'manufacturing', 'marketing', 'finance', 'financial_planner', 'customer', 'prospect', 'other']}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'type': 'string', 'minLength': 1}, 'count': {'type': 'integer', 'minimum': 1, 'maximum': 100000}, 'remote': {'type': 'boolean'}, 'external': {'type': 'boolean'}, 'hourly_cost': {'type': 'number', 'minimum': 0, 'maximum': 100000}, 'meeting_hours_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 168}, 'meetings_last_7_days': {'type': 'number', 'minimum': 0, 'maximum': 1000}}}}, 'recent_load': {'type': 'object', 'additionalProperties': False, 'properties': {'window_days': {'type': 'integer', 'minimum': 1, 'maximum': 366}, 'meeting_hours': {'type': 'number', 'minimum': 0, 'maximum': 10000}, 'meetings': {'type': 'number', 'minimum': 0, 'maximum': 10000}, 'same_topic_days_ago': {'type': 'number', 'minimum': 0, 'maximum': 36500}}}, 'setting': {'type': 'object', 'additionalProperties': False, 'properties': {'reliable_internet': {'type': 'boolean'}, 'visual_material': {'type': 'boolean'}, 'sensitive': {'type': 'boolean'}, 'about_one_person': {'type': 'boolean'}, 'individual_failures': {'type': 'boolean'}, 'location': {'type': 'string', 'minLength': 1, 'pattern': '\\S', 'description': 'where the attendees not marked remote meet'}}}, 'description': {'type': 'string'}, 'start': {'type': 'string', 'minLength': 1, 'description': 'when it starts: 2026-03-02T10:00, with +01:00, Z or [Europe/Berlin] for its zone (else local time)'}}}, rule='additionalProperties')
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data

@@ -3,7 +3,7 @@ ends; the cost, once and a year; who proposes the meeting, when, and in which fi
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from advisor.core.decision import Decision
 from advisor.report.i18n import bidi_number, money, num, plural_count, translations
@@ -80,6 +80,18 @@ def source_name(decision: Decision) -> str:
     if decision.source.startswith("<"):
         return decision.source
     return PurePath(decision.source.replace("\\", "/")).name
+
+
+def about(decision: Decision, lang: str) -> List[str]:
+    """'Organizer: Dana Reyes', 'Date: ...', 'File: meeting.yaml': what a ticket cites, when given."""
+    _ = translations(lang).gettext
+    parts = []
+    who, when = organizer(decision), start_text(decision, lang)
+    if who:
+        parts.append(_("Organizer: %(name)s") % {"name": who})
+    if when:
+        parts.append(_("Date: %(date)s") % {"date": when})
+    return parts + [_("File: %(file)s") % {"file": source_name(decision)}]
 
 
 def organizer(decision: Decision) -> Optional[str]:

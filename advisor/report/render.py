@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 from advisor.core.decision import Decision, FiredRule
 from advisor.core.vocabulary import ALTERNATIVES, DEFAULT_ALTERNATIVE, MEDIA_OF_FORMAT
 from advisor.errors import ConfigError, Problem
-from advisor.report.assumed import assumption_texts
 from advisor.report.i18n import (
     DEFAULT_LANGUAGE,
     check_language,
@@ -26,21 +25,13 @@ from advisor.report.i18n import (
     translations,
 )
 from advisor.report.json_format import to_json, what_if_list
-from advisor.report.phrases import (
-    cost_line,
-    costs,
-    margin_word,
-    organizer,
-    score_line,
-    score_start,
-    source_name,
-    start_text,
-)
-from advisor.report.ways import format_choice, format_names, way
 from advisor.resources import templates_dir
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
+
+# The wording of the human formats (advisor.report.phrases, .ways, .assumed) is imported by view():
+# a JSON check does not need it.
 
 FORMATS_FOR_PEOPLE = ("text", "markdown", "html")
 OUTPUT_FORMATS = FORMATS_FOR_PEOPLE + ("json",)
@@ -123,6 +114,19 @@ def view(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
     Every reason that moved the score (`reasons`: `case` for the verdict, `against` the other
     way) or the way to meet (`format_reasons`) is here once.
     """
+    from advisor.report.assumed import assumption_texts
+    from advisor.report.phrases import (
+        about,
+        cost_line,
+        costs,
+        organizer,
+        score_line,
+        score_start,
+        source_name,
+        start_text,
+    )
+    from advisor.report.ways import format_choice, format_names, way
+
     _ = translations(check_language(lang)).gettext
     d = decision
     context = snippet_context(d, lang)
@@ -154,7 +158,7 @@ def view(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
         "organizer": organizer(d),
         "date": start_text(d, lang),
         "file": source_name(d),
-        "about": _about(d, lang),
+        "about": about(d, lang),
         "case": toward,
         "case_label": _("Why") if toward else None,
         "against": against,
@@ -181,18 +185,6 @@ def view(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
         "what_if_note": _what_if_note(d, lang),
         "rules_line": _("Rules: %(pack)s %(version)s") % {"pack": d.pack, "version": d.version},
     }
-
-
-def _about(decision: Decision, lang: str) -> List[str]:
-    """'Organizer: Dana Reyes', 'Date: ...', 'File: meeting.yaml': what a ticket cites, when given."""
-    _ = translations(lang).gettext
-    parts = []
-    who, when = organizer(decision), start_text(decision, lang)
-    if who:
-        parts.append(_("Organizer: %(name)s") % {"name": who})
-    if when:
-        parts.append(_("Date: %(date)s") % {"date": when})
-    return parts + [_("File: %(file)s") % {"file": source_name(decision)}]
 
 
 def _lower_first(text: str, lang: str) -> str:
@@ -293,6 +285,8 @@ def _what_if_note(decision: Decision, lang: str) -> Optional[str]:
     if what_if.combined:
         return _("No single change is enough; all of these together would:")
     if decision.hold:  # how robust the hold is, and its realistic risks
+        from advisor.report.phrases import margin_word
+
         word = margin_word(decision, lang)
         if what_if.changes:
             return _("%(verdict)s; any one of these would make it a skip:") % {"verdict": _capital(word, lang)}
