@@ -238,3 +238,23 @@ def test_no_change_found_breaks_the_bounds_of_a_realistic_change(advisor, name, 
         assert changed.duration_minutes <= longest, change
         assert not (informs and changed.decision_required), change  # no decision invented
         assert FREQUENCY.index(changed.recurrence) <= FREQUENCY.index(meeting.recurrence), change  # never more often
+
+
+@pytest.mark.parametrize("name,meeting", EVERY_PROPOSAL, ids=[name for name, _ in EVERY_PROPOSAL])
+def test_the_search_changes_nothing_else_and_never_contradicts_the_alternative(advisor, name, meeting):
+    searched = to_dict(advisor.check(meeting, what_if=True))
+    plain = to_dict(advisor.check(meeting))
+    assert {**searched, "what_if": None} == plain  # the alternative is chosen without the search
+    if searched["alternative"] == "postpone":  # waiting is named only when waiting would do
+        waits = [c for c in searched["what_if"] if [s["kind"] for s in c["steps"]] == ["load"]]
+        assert waits and waits[0]["verdict"] == "hold", searched["what_if"]
+
+
+def test_a_proposal_alone_and_in_a_batch_gets_the_same_json(cli, tmp_path):
+    import json
+
+    alone = json.loads(cli("check", "-f", "json", str(EXAMPLES / "overloaded-brainstorm.yaml"))[1])
+    batch = json.loads(cli("check", "-f", "json", str(EXAMPLES / "overloaded-brainstorm.yaml"),
+                           str(EXAMPLES / "shortfall-huddle.yaml"))[1])
+    assert alone["what_if"] is not None and batch[0]["what_if"] is None  # the search runs for one file only
+    assert {**alone, "what_if": None} == batch[0]

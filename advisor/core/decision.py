@@ -7,7 +7,7 @@ in how a rule's snippet is rendered. Wording and JSON are `advisor.report`'s.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Dict, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from advisor.core.meeting import Person
 from advisor.core.records import EMPTY
@@ -137,9 +137,13 @@ def decide(
     """
     fired_rules = [rule for rule in pack.rules if rule.id in fired_ids]
     verdict, score, raw = weigh(fired_rules, threshold, base)
-    format_scores = _points(fired_rules, "formats", FORMATS)
+    format_scores, medium_scores = dict.fromkeys(FORMATS, 0), dict.fromkeys(MEDIA, 0)
+    for rule in fired_rules:  # names are FORMATS' and MEDIA's own: checked when the pack loads
+        for name, points in rule.formats.items():
+            format_scores[name] += points
+        for name, points in rule.media.items():
+            medium_scores[name] += points
     best = _best(format_scores, FORMATS, FORMATS)
-    medium_scores = _points(fired_rules, "media", MEDIA)
     medium = _best(medium_scores, MEDIA_OF_FORMAT[best], MEDIA)
     context = {**facts, "title": title, "currency": currency}
     fired = tuple(_fire(rule, context, render, bool(rule.trade_off) and overruled(rule, best, medium))
@@ -170,15 +174,6 @@ def decide(
         organizer=organizer,
         start=start,
     )
-
-
-def _points(fired_rules: Sequence[Rule], effect: str, names: Sequence[str]) -> Dict[str, int]:
-    """The points the fired rules give each format (or medium); names are checked when a pack loads."""
-    totals = dict.fromkeys(names, 0)
-    for rule in fired_rules:
-        for name, points in getattr(rule, effect).items():
-            totals[name] += points
-    return totals
 
 
 def _best(scores: Mapping[str, int], allowed: Sequence[str], order: Sequence[str]) -> str:

@@ -5,7 +5,7 @@ comparing it with a value of another type, is refused when its pack loads.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple
 
 from advisor.core.meeting import Meeting
 from advisor.core.vocabulary import DEFAULT_HOURLY_COST, OCCURRENCES_PER_YEAR, PURPOSES, RECURRENCES, ROLES
@@ -123,27 +123,32 @@ def weekly_load(meeting: Meeting) -> Tuple[Optional[float], Optional[float]]:
     calendar fills in for the people it finds) come first; `recent_load`, scaled to 7 days,
     stands for the groups that give none (docs/proposal.md, "Recent load").
     """
-    load = meeting.recent_load
-    scale = 7 / load.window_days
-    shared_hours = None if load.meeting_hours is None else load.meeting_hours * scale
-    shared_meetings = None if load.meetings is None else load.meetings * scale
-    hours = _average((g.count, _first(g.meeting_hours_last_7_days, shared_hours)) for g in meeting.audience)
-    meetings = _average((g.count, _first(g.meetings_last_7_days, shared_meetings)) for g in meeting.audience)
+    hours, meetings, _ = _load_sums(meeting)
     return hours, meetings
 
 
 def people_with_load(meeting: Meeting) -> int:
     """How many attendees have a meeting-hours figure (their group's own, or recent_load's)."""
-    shared = meeting.recent_load.meeting_hours is not None
-    return sum(g.count for g in meeting.audience if shared or g.meeting_hours_last_7_days is not None)
+    return _load_sums(meeting)[2]
 
 
-def _first(own: Optional[float], shared: Optional[float]) -> Optional[float]:
-    return own if own is not None else shared
-
-
-def _average(figures: Iterable[Tuple[int, Optional[float]]]) -> Optional[float]:
-    known = [(count, value) for count, value in figures if value is not None]
-    if not known:
-        return None
-    return round(sum(count * value for count, value in known) / sum(count for count, _ in known), 2)
+def _load_sums(meeting: Meeting) -> Tuple[Optional[float], Optional[float], int]:
+    load = meeting.recent_load
+    scale = 7 / load.window_days
+    shared_hours = None if load.meeting_hours is None else load.meeting_hours * scale
+    shared_meetings = None if load.meetings is None else load.meetings * scale
+    hour_people = meeting_people = 0
+    hour_total = meeting_total = 0.0
+    for group in meeting.audience:  # a plain loop: this runs for every check
+        hours = group.meeting_hours_last_7_days
+        hours = shared_hours if hours is None else hours
+        if hours is not None:
+            hour_people += group.count
+            hour_total += group.count * hours
+        meetings = group.meetings_last_7_days
+        meetings = shared_meetings if meetings is None else meetings
+        if meetings is not None:
+            meeting_people += group.count
+            meeting_total += group.count * meetings
+    return (round(hour_total / hour_people, 2) if hour_people else None,
+            round(meeting_total / meeting_people, 2) if meeting_people else None, hour_people)
