@@ -3,15 +3,12 @@ meet, the proposal's own organizer, date and file name, and Arabic that reads ri
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, expected_examples
+from conftest import EXAMPLES, decided, default_advisor, expected_examples
 from markdown_it import MarkdownIt
 
-from advisor.api import Advisor
-from advisor.core.decision import Decision
 from advisor.report.render import markdown_text, render_many, view
 
 EXAMPLE_NAMES = [name for name, _, _ in expected_examples()]
@@ -23,19 +20,9 @@ PERSONAL = {"title": "Lee's new commission plan", "purposes": ["policy_update"],
             "setting": {"sensitive": True, "about_one_person": True}}
 
 
-@lru_cache(maxsize=None)
-def _advisor() -> Advisor:
-    return Advisor()
-
-
-@lru_cache(maxsize=None)
-def decided(name: str) -> Decision:
-    return _advisor().check(EXAMPLES / name, what_if=True)
-
-
 
 def test_a_sensitive_matter_about_one_person_is_held_and_every_reason_is_in_the_markdown():
-    decision = _advisor().check(PERSONAL, what_if=True)
+    decision = default_advisor().check(PERSONAL, what_if=True)
     assert (decision.verdict, decision.format, decision.medium) == ("hold", "one_on_one", "in_person")
     assert "information-only" in {f.rule for f in decision.fired}  # nothing to decide, and held all the same
     out = render_many([decision], "markdown")
@@ -77,7 +64,7 @@ def test_reports_name_the_file_never_its_folders(fmt, lang, tmp_path):
     folder.mkdir(parents=True)
     path = folder / "pipeline-review.yaml"
     path.write_bytes((EXAMPLES / "pipeline-review.yaml").read_bytes())
-    decision = _advisor().check(path, what_if=True)
+    decision = default_advisor().check(path, what_if=True)
     assert decision.source == str(path)  # the JSON keeps what was given
     out = render_many([decision], fmt, lang=lang)
     assert "pipeline-review.yaml" in out
@@ -103,7 +90,7 @@ def test_arabic_markdown_reads_right_to_left():
 
 
 def test_a_remote_pitch_on_a_poor_line_says_what_is_given_up():
-    decision = _advisor().check({
+    decision = default_advisor().check({
         "title": "Renewal with Initech", "purposes": ["sales_pitch"], "duration_minutes": 30,
         "agenda": ["Usage", "Renewal terms"],
         "audience": [{"role": "sales_rep", "remote": True}, {"role": "prospect", "count": 2, "remote": True}],
@@ -121,7 +108,7 @@ def test_a_remote_pitch_on_a_poor_line_says_what_is_given_up():
     ("ar", "اجتماع رسمي في قاعة واحدة، مع رابط فيديو للمشارك عن بُعد"),
 ])
 def test_every_human_format_says_how_people_meet(lang, held_as):
-    decision = _advisor().check({
+    decision = default_advisor().check({
         "title": "Territory plan", "purposes": ["strategy"], "duration_minutes": 60, "decision_required": True,
         "agenda": ["Options", "Decision"],
         "audience": [{"role": "sales_manager"}, {"role": "sales_rep", "count": 7},

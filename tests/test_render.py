@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 
 import pytest
-from conftest import EXAMPLES, expected_examples, proposal
+from conftest import EXAMPLES, decided, expected_examples, proposal
 
 from advisor.api import Advisor
 from advisor.cli.check import _use_color
-from advisor.core.decision import Decision
 from advisor.errors import ConfigError
 from advisor.report.json_format import to_dict
 from advisor.report.phrases import source_name
@@ -18,16 +16,6 @@ from advisor.report.render import markdown_text, render_many, view
 
 EXAMPLE_NAMES = [name for name, _, _ in expected_examples()]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-@lru_cache(maxsize=None)
-def _advisor() -> Advisor:
-    return Advisor()
-
-
-@lru_cache(maxsize=None)
-def decided(name: str) -> Decision:
-    return _advisor().check(EXAMPLES / name, what_if=True)
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
