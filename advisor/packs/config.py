@@ -9,7 +9,7 @@
     overrides:                    # change a rule's effects without copying it
       heavy-meeting-load: {necessity: -20}
       video-for-many-remote: {formats: {video: 15}}
-    what_if: {max_length_minutes: 180}   # the bounds of a realistic change (core.whatif.Bounds)
+    what_if: {max_length_minutes: 180}   # the bounds of a realistic change (core.bounds.Bounds)
 
 A file states only what differs from what it extends. Unknown keys, roles, formats and rule
 ids are refused with their file, line and column, as for proposals and rules. Rule ids are
