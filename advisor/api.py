@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
+from advisor.core.assumptions import assumptions
 from advisor.core.decision import BASE_NECESSITY, DEFAULT_THRESHOLD, Decision, decide, weigh
 from advisor.core.facts import derive_facts
 from advisor.core.meeting import Meeting
@@ -24,6 +25,7 @@ from advisor.packs.snippets import render_snippet
 from advisor.resources import default_rules_dir
 
 if TYPE_CHECKING:
+    from advisor.core.bounds import Bounds
     from advisor.inputs.calendar import Calendars, MeetingLoad
 
 Proposal = Union[Meeting, Mapping[str, Any], str, "os.PathLike[str]"]
@@ -92,14 +94,22 @@ class Advisor:
             threshold=self.threshold,
             currency=self.currency,
             base=self.base,
+            assumptions=assumptions(meeting, facts),
+            organizer=meeting.organizer,
+            start=meeting.start,
         )
         if what_if:
             from advisor.core.whatif import explore  # its levers are defined only for a search
 
-            decision = decision._replace(what_if=explore(self.weigh, meeting, decision))
+            decision = decision._replace(what_if=explore(self.weigh, meeting, decision, bounds=self.what_if_bounds))
         if load is not None:
             decision = decision._replace(load=load.to_dict())
         return decision
+
+    @property
+    def what_if_bounds(self) -> "Bounds":
+        """What a realistic change may do (`core.whatif.explore`): the defaults, with advisor.yaml's `what_if`."""
+        return self.config.what_if_bounds
 
     def weigh(self, meeting: Meeting) -> Tuple[str, int, int]:
         """The verdict, score and raw total `check` would reach, without writing its reasons:

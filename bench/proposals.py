@@ -46,7 +46,8 @@ def proposal(rng: random.Random, number: int = 0) -> Dict[str, Any]:
     if rng.random() < 0.7:
         data["recent_load"] = _load(rng)
     if rng.random() < 0.7:
-        data["setting"] = {key: rng.random() < 0.5 for key in ("reliable_internet", "visual_material", "sensitive")
+        data["setting"] = {key: rng.random() < 0.5 for key in ("reliable_internet", "visual_material", "sensitive",
+                                                               "about_one_person", "individual_failures")
                            if rng.random() < 0.6}
     if rng.random() < 0.2:
         data["description"] = "Generated for a benchmark."
@@ -66,6 +67,8 @@ def _group(rng: random.Random) -> Dict[str, Any]:
         group["hourly_cost"] = rng.choice((0, 35, 62.5, 120))
     if rng.random() < 0.2:
         group["meeting_hours_last_7_days"] = rng.choice(_HOURS)
+    if rng.random() < 0.1:
+        group["meetings_last_7_days"] = rng.choice((2, 8, 17, 25))
     return group
 
 

@@ -8,6 +8,7 @@ import sys
 import sysconfig
 import tempfile
 import venv
+from functools import lru_cache
 from pathlib import Path
 from typing import List, Tuple
 
@@ -33,6 +34,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 from advisor.api import Advisor  # noqa: E402 - after the environment above: nothing sees the real HOME
 from advisor.cli.main import run  # noqa: E402
+from advisor.core.decision import Decision  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -53,6 +55,18 @@ def cli(capsys):
         return code, out, err
 
     return invoke
+
+
+@lru_cache(maxsize=None)
+def default_advisor() -> Advisor:
+    """One Advisor of the default pack for the tests that need it outside fixtures."""
+    return Advisor()
+
+
+@lru_cache(maxsize=None)
+def decided(name: str) -> Decision:
+    """The decision on an example, with what would change the answer; made once per run."""
+    return default_advisor().check(EXAMPLES / name, what_if=True)
 
 
 def expected_examples() -> List[Tuple[str, str, str]]:

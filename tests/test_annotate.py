@@ -61,8 +61,10 @@ def test_the_annotated_invitation_carries_the_verdict_and_keeps_the_rest(cli, in
     meeting = parse_invite(invite.read_bytes(), "invite.ics")
     note = render_note(Advisor().check(meeting))
     assert description == f"{BEGIN}\n{note}\n{END}\n\n{ORIGINAL_DESCRIPTION}"
-    assert note.splitlines()[0] == f"{decision['verdict'].upper()}  (score {decision['score']}/100, threshold 50)"
-    assert note.splitlines()[2].startswith("Cost: 4 attendee-hours")  # after the verdict and the headline
+    closeness = "borderline" if abs(decision["margin"]) < 10 else "clear"  # docs/decision.md: margin
+    assert note.splitlines()[0] == (f"{decision['verdict'].upper()}  (a {closeness} {decision['verdict']}: "
+                                    f"{decision['score']}, threshold 50)")
+    assert note.splitlines()[2].startswith("Cost: 4 staff hours")  # after the verdict and the headline
     for name in ("SUMMARY", "DTSTART", "DTEND", "RRULE", "LOCATION", "ORGANIZER", "X-ADVISOR-PURPOSES"):
         assert annotated[name].to_ical() == original[name].to_ical()
     assert [a.to_ical() for a in annotated["ATTENDEE"]] == [a.to_ical() for a in original["ATTENDEE"]]

@@ -201,7 +201,26 @@ def test_load_for_a_meeting_averages_the_audience_found(team_files):
     assert [(p.email, p.found) for p in load.per_person][-1] == ("new@example.com", False)
     assert load.replaced == {"meeting_hours": 9, "meetings": 8}
     assert load.source.endswith("(4 of 5 attendees with an email found)")
-    assert load.apply_to(meeting).recent_load.meeting_hours == 4.125
+    # A calendar's figure comes first; new@ and the group of three, whom no calendar knows,
+    # keep recent_load's 9 hours and 8 meetings: (16.5 + 4 x 9) / 8 hours, (17 + 4 x 8) / 8 meetings.
+    from advisor.core.facts import weekly_load
+
+    assert weekly_load(load.apply_to(meeting)) == (6.56, 6.12)
+    assert weekly_load(meeting) == (9, 8)
+
+
+def test_a_groups_own_figure_comes_before_recent_load():
+    from advisor.core.facts import weekly_load
+    from advisor.inputs.proposal import meeting_from_mapping
+
+    meeting = meeting_from_mapping({
+        "title": "Q1 plan", "purposes": ["strategy"], "duration_minutes": 60,
+        "audience": [{"role": "sales_manager", "meeting_hours_last_7_days": 20},
+                     {"role": "sales_rep", "count": 3}],
+        "recent_load": {"window_days": 14, "meeting_hours": 16, "meetings": 20},
+    })
+    # The manager's own 20 hours; recent_load's 8 hours a week for the three reps who give none.
+    assert weekly_load(meeting) == ((20 + 3 * 8) / 4, 10)
 
 
 def test_an_audience_nobody_in_the_calendars_knows_is_refused(team_files):

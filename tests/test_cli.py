@@ -41,7 +41,7 @@ def test_text_leads_with_verdict_and_format(cli):
     code, out, _ = cli("check", str(EXAMPLES / "coaching-1on1.yaml"))
     first, second = out.splitlines()[:2]
     assert first.startswith("HOLD  Call review with Sam")
-    assert second == "Hold it as a one-on-one conversation."
+    assert second == "Hold it: one-on-one, face to face."
     assert code == 0
 
 
@@ -80,9 +80,9 @@ def test_missing_file_is_one_line_and_exit_2(cli, tmp_path):
 
 
 def test_threshold_moves_the_verdict(cli):
-    path = str(EXAMPLES / "awards-night.yaml")  # score 65
+    path = str(EXAMPLES / "awards-night.yaml")  # score 70
     assert cli("check", path)[0] == 0
-    assert cli("check", "--threshold", "70", path)[0] == 1
+    assert cli("check", "--threshold", "75", path)[0] == 1
     assert cli("check", "--threshold", "101", path)[0] == 2
 
 

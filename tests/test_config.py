@@ -84,6 +84,13 @@ overrides:
     ("overrides:\n  no-agenda: {}\n", "2:14: overrides.no-agenda: expected at least one effect to change"),
     ("overrides:\n  no-agenda: {suggestion: '{{ atendees }}'}\n",
      "overrides.no-agenda.suggestion: template uses unknown name 'atendees'; did you mean 'attendees'?"),
+    ("overrides:\n  no-agenda: {media: {zoom: 5}}\n",
+     "2:23: overrides.no-agenda.media.zoom: unknown medium 'zoom'; expected one of phone, video, hybrid, in_person"),
+    ("what_if: {min_audience: 0.5}\n",
+     "1:11: what_if.min_audience: unknown bound 'min_audience'; did you mean 'min_audience_share'?"),
+    ("what_if: {min_audience_share: 2}\n", "1:31: what_if.min_audience_share: expected a number from 0 to 1, found 2"),
+    ("what_if: {kept_roles: [prospects]}\n",
+     "1:24: what_if.kept_roles[0]: unknown role 'prospects'; did you mean 'prospect'?"),
     ("packs: [nowhere]\n", "1:9: packs[0]: no such rule pack 'nowhere'"),
     ("extends: defualt\n", "1:10: extends: unknown base 'defualt'; did you mean 'default'?"),
     ("- threshold: 60\n", "1:1: expected a mapping of settings (threshold, disable, overrides ...), found a list"),
@@ -194,6 +201,22 @@ def test_a_disabled_rule_never_fires_and_changes_the_version() -> None:
 def test_a_format_override_of_zero_removes_the_format_points() -> None:
     advisor = Advisor(overrides={"remote-attendees": {"formats": {"video": 0, "call": 40}}})
     assert dict(advisor.pack.by_id()["remote-attendees"].formats) == {"call": 40, "formal": -20}
+
+
+def test_a_media_override_changes_how_people_meet() -> None:
+    coaching = {"title": "Call review", "purposes": "coaching", "duration_minutes": 30, "agenda": ["Calls"],
+                "audience": [{"role": "sales_manager"}, {"role": "sales_rep", "remote": True}]}
+    assert Advisor().check(coaching).medium == "video"
+    phone_first = Advisor(overrides={"remote-attendees": {"media": {"phone": 40}}})
+    assert dict(phone_first.pack.by_id()["remote-attendees"].media) == {"phone": 40, "video": 20, "in_person": -100}
+    assert phone_first.check(coaching).medium == "phone"
+
+
+def test_what_if_bounds_add_up_along_the_chain(tmp_path: Path) -> None:
+    _write(tmp_path, "what_if: {max_length_minutes: 180, more_often: true}\n", "company.yaml")
+    team = _write(tmp_path, "extends: company.yaml\nwhat_if: {max_length_minutes: 120}\n", "team.yaml")
+    bounds = Advisor(config=team).what_if_bounds
+    assert (bounds.max_length_minutes, bounds.more_often, bounds.min_audience_share) == (120, True, 0.5)
 
 
 def test_arguments_win_over_the_file_which_wins_over_the_defaults(tmp_path: Path) -> None:

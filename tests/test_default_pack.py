@@ -64,7 +64,7 @@ def test_every_rule_is_asserted_to_fire_and_not_to_fire(advisor: Advisor) -> Non
 
 def test_expected_tsv_lists_every_example() -> None:
     listed = sorted(name for name, _, _ in _expected_examples())
-    assert listed == sorted(p.name for p in EXAMPLES.glob("*.yaml"))
+    assert listed == sorted(p.name for p in EXAMPLES.glob("*.yaml"))  # expected-medium.tsv: below
     assert len(listed) == 11
 
 
@@ -74,6 +74,22 @@ def test_example_verdict_and_format(advisor: Advisor, name: str, verdict: str, f
     assert decision.verdict == verdict, f"{name}: score {decision.score}"
     if fmt != "-":  # '-': no format is expected of a skipped meeting
         assert decision.format == fmt, f"{name}: format scores {dict(decision.format_scores)}"
+
+
+def _expected_media() -> List[Tuple[str, str]]:
+    lines = (EXAMPLES / "expected-medium.tsv").read_text(encoding="utf-8").splitlines()
+    return [tuple(line.split("\t")) for line in lines if line.strip() and not line.startswith("#")]  # type: ignore[misc]
+
+
+def test_expected_medium_tsv_lists_every_example_that_is_held() -> None:
+    held = sorted(name for name, verdict, _ in _expected_examples() if verdict == "hold")
+    assert sorted(name for name, _ in _expected_media()) == held
+
+
+@pytest.mark.parametrize("name,medium", _expected_media(), ids=[row[0] for row in _expected_media()])
+def test_example_medium(advisor: Advisor, name: str, medium: str) -> None:
+    decision = advisor.check(EXAMPLES / name)
+    assert decision.medium == medium, f"{name}: {decision.format}, medium scores {dict(decision.medium_scores)}"
 
 
 def test_every_example_is_a_golden_case() -> None:
@@ -102,6 +118,7 @@ cases:
     expect:
       verdict: skip
       format: video
+      medium: phone
       alternative: written_update
       fired: [no-agenda]
       not_fired: [coaching-one-on-one]
@@ -112,9 +129,11 @@ cases:
     assert result.failures == [
         "verdict: expected skip, got hold (score 75, threshold 50)",
         "format: expected video, got one_on_one (format scores: call 0, video 0, one_on_one 70, formal 0)",
+        "medium: expected phone, got in_person with the format one_on_one (medium scores: phone 0, video 0, "
+        "hybrid 0, in_person 20)",
         "alternative: expected written_update, got none (the verdict is hold)",
-        "fired: expected no-agenda to fire; fired: two-people-one-on-one, agenda-prepared, short-and-focused, "
-        "coaching-one-on-one",
+        "fired: expected no-agenda to fire; fired: two-people-one-on-one, two-in-one-place, agenda-prepared, "
+        "short-and-focused, coaching-one-on-one",
         "not_fired: expected coaching-one-on-one not to fire; it fired: Coaching on how someone handles "
         "customers is personal, specific and best done one on one.",
         "score: expected at most 40, got 75",

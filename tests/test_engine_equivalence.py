@@ -90,30 +90,45 @@ def test_shards_stay_within_the_alpha_stack() -> None:
         assert sum(alpha_cost(c) for c in group.values()) <= ALPHA_BUDGET
 
 
-def _conditions_all_true(count: int) -> Dict[str, Dict[str, Any]]:
-    """`count` rules, each one alpha node below the tag, all true for attendees = 5."""
-    return {f"r{i}": {"$gt": {"f.attendees": -1 - i}} for i in range(count)}
+def _conditions_all_true(ways: int, shape: str = "single") -> Dict[str, Dict[str, Any]]:
+    """Rules with `ways` ways to match in all, every one true for attendees = 5 and cost = 3: a
+    single test each, a chain of three tests each, or each an `$or` of two tests."""
+    def test(i: int, fact: str = "attendees") -> Dict[str, Any]:
+        return {"$gt": {f"f.{fact}": -1 - i}}
+
+    if shape == "chain":
+        return {f"r{i}": {"$and": [test(i), test(i + 1), test(i + 2, "cost")]} for i in range(ways)}
+    if shape == "or":
+        return {f"r{i}": {"$or": [test(i), test(i, "cost")]} for i in range(ways // 2)}
+    return {f"r{i}": test(i) for i in range(ways)}
 
 
-def test_a_ruleset_at_the_bound_fires_every_rule() -> None:
-    conditions = _conditions_all_true(ALPHA_BUDGET)
+SHAPES = ["single", "chain", "or"]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_ruleset_at_the_bound_fires_every_rule(shape: str) -> None:
+    conditions = _conditions_all_true(ALPHA_BUDGET, shape)
+    assert sum(alpha_cost(c) for c in conditions.values()) == ALPHA_BUDGET
     engine = Engine(conditions)
     assert len(engine.definitions) == 1
-    assert engine.fired({"attendees": 5}) == set(conditions)
-    assert len(Engine(_conditions_all_true(ALPHA_BUDGET + 1)).definitions) == 2
+    assert engine.fired({"attendees": 5, "cost": 3}) == set(conditions)
+    assert len(Engine(_conditions_all_true(ALPHA_BUDGET + 2, shape)).definitions) == 2
 
 
-def test_one_node_past_the_bound_overflows_the_engine() -> None:
-    """The bound is the engine's: 65 nodes true at once in one ruleset fail the assert (303).
+@pytest.mark.parametrize("shape", SHAPES)
+def test_one_way_past_the_bound_overflows_the_engine(shape: str) -> None:
+    """The bound is the engine's: 65 ways to match, all true at once, in one ruleset fail the
+    assert (303), however long each way is.
 
     Run in a process of its own: an overflowed engine may crash later.
     """
-    definition = ruleset_definition(_conditions_all_true(ALPHA_BUDGET + 1))
+    definition = ruleset_definition(_conditions_all_true(ALPHA_BUDGET + (2 if shape == "or" else 1), shape))
     script = (
         "import json, sys, durable_rules_engine as e\n"
         "h = e.create_ruleset('overflow', sys.argv[1])\n"
         "try:\n"
-        "    e.assert_fact(h, json.dumps({'sid': 's', 'id': 'f', 't': 'proposal', 'attendees': 5}))\n"
+        "    e.assert_fact(h, json.dumps({'sid': 's', 'id': 'f', 't': 'proposal', 'attendees': 5, 'cost': 3}))\n"
         "except Exception as error:\n"
         "    print(error)\n"
     )

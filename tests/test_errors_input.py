@@ -64,7 +64,7 @@ def test_unknown_field_suggests_the_nearest(refused):
 def test_unknown_field_far_from_any_lists_the_fields(refused):
     assert refused(VALID + "setting: {projector: true}\n") == [
         "meeting.yaml:8:11: setting.projector: unknown field 'projector'; expected one of reliable_internet, "
-        "visual_material, sensitive"]
+        "visual_material, sensitive, about_one_person, individual_failures, location"]
 
 
 def test_missing_required_field_points_at_the_mapping(refused):

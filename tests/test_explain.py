@@ -139,7 +139,7 @@ def test_check_explain_json_adds_an_explain_list_to_each_decision(cli, advisor) 
         assert {e["rule"] for e in decision["explain"] if e["fired"]} == {f["rule"] for f in decision["fired"]}
     heavy = next(e for e in decisions[0]["explain"] if e["rule"] == "heavy-meeting-load")
     assert heavy == {"rule": "heavy-meeting-load", "pack": "default", "fired": False, "necessity": -15, "formats": {},
-                     "condition": "load_hours >= 15", "detail": "load_hours 9 < 15", "facts": {"load_hours": 9}}
+                     "media": {}, "condition": "load_hours >= 15", "detail": "load_hours 9 < 15", "facts": {"load_hours": 9}}
 
 
 def test_check_explain_markdown_adds_a_table_and_html_is_refused(cli) -> None:

@@ -97,3 +97,48 @@ def test_bad_rule_texts_are_refused_with_their_place(tmp_path, because, message)
     with pytest.raises(RuleError) as caught:
         load_pack(path)
     assert [str(p) for p in caught.value.problems] == [f"{path}:{message}"]
+
+
+def test_the_catalogue_picks_plural_forms_by_cldrs_rules():
+    """The catalogue's Plural-Forms formula and Babel's CLDR rule for Arabic agree on every count."""
+    from advisor.report.i18n import plural_form
+
+    catalogue, cldr = translations("ar"), plural_form("ar")
+    assert [n for n in range(2500) if catalogue.plural(n) != cldr(n)] == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("amount,currency,text", [
+    (1080, "USD", "1,080 USD"),
+    (680, "USD", "680 دولارًا أمريكيًا"),
+    (109, "USD", "109 دولارات أمريكية"),
+    (100, "USD", "100 دولار أمريكي"),
+    (2, "SAR", "ريالان سعوديان"),
+    (1, "EUR", "يورو واحد"),
+    (11.6, "GBP", "12 جنيهًا إسترلينيًا"),
+    (14, "CHF", "14 فرنك سويسري"),  # no forms of our own: CLDR's name
+    (14, "XYZ", "14 XYZ"),
+])
+def test_money_agrees_with_its_amount(amount, currency, text):
+    from advisor.report.i18n import money
+
+    assert money(amount, currency, "en" if text.endswith("USD") else "ar") == text
+
+
+def test_rule_snippets_write_amounts_and_counts_in_the_readers_language(tmp_path):
+    from advisor.api import Advisor
+    from advisor.report.json_format import to_dict
+
+    path = tmp_path / "pack.yaml"
+    path.write_text(
+        "- id: r\n  description: d\n  when: {attendees: {gt: 0}}\n  because:\n"
+        "    en: \"{{ attendees | plural('{n} person', '{n} people') }} cost {{ cost | money }}.\"\n"
+        "    ar: \"{{ attendees | plural('{n}', 'شخص واحد', 'شخصان', '{n} أشخاص', '{n} شخصًا', '{n} شخص') }} بتكلفة "
+        "{{ cost | money }}.\"\n  source: s\n", encoding="utf-8")
+    advisor = Advisor(rules=[path], currency="SAR")
+    decision = advisor.check({"title": "t", "purposes": "coaching", "duration_minutes": 60,
+                              "audience": [{"role": "sales_rep", "count": 3, "hourly_cost": 100}]})
+    assert to_dict(decision)["fired"][0]["reason"] == "3 people cost 300 SAR."
+    assert to_dict(decision, "ar")["fired"][0]["reason"] == "3 أشخاص بتكلفة 300 ريال سعودي."
+    two = advisor.check({"title": "t", "purposes": "coaching", "duration_minutes": 60,
+                         "audience": [{"role": "sales_rep", "count": 2, "hourly_cost": 6.5}]})
+    assert to_dict(two, "ar")["fired"][0]["reason"] == "شخصان بتكلفة 13 ريالًا سعوديًا."

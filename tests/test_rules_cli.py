@@ -53,7 +53,8 @@ def test_list_json_has_every_active_rule_with_its_effects(cli, advisor, tmp_path
     mine = rules[-1]
     assert mine == {"id": "long-meeting-short-agenda", "pack": "company",
                     "description": "A meeting over an hour needs three agenda items.",
-                    "effects": {"necessity": -15, "formats": {}, "alternative": None, "suggestion": None},
+                    "effects": {"necessity": -15, "formats": {}, "media": {}, "alternative": None,
+                                "suggestion": None},
                     "source": "Company handbook", "file": str(pack / "rules.yaml"), "line": 1, "overridden_by": None}
 
 

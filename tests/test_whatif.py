@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EXAMPLES, expected_examples
+from conftest import EXAMPLES, ROOT, expected_examples
 from hypothesis import given
 from hypothesis import strategies as st
 
 from advisor.api import Advisor
 from advisor.core.decision import Step
-from advisor.core.whatif import LEVERS, MAX_CHECKS, _shrink, apply_steps
+from advisor.core.whatif import FREQUENCY, LEVERS, MAX_CHECKS, _shrink, apply_steps
 from advisor.inputs.proposal import read_meeting
 from advisor.report.changes import describe_change, describe_step
 from advisor.report.json_format import to_dict
@@ -82,20 +82,20 @@ def test_a_hold_shows_what_would_make_it_a_skip(advisor):
     decision = advisor.check(EXAMPLES / "pipeline-review.yaml", what_if=True)
     change, = decision.what_if.changes
     assert change.steps == (Step("load", 9.0, 20.0),) and change.verdict == "skip"
-    assert describe_change(change.steps) == "Hold it when the audience's meeting load is 20 hours a week (now 9)"
+    assert describe_change(change.steps) == "The audience's meeting load rising to 20 hours a week (now 9)"
 
 
 def test_changes_follow_the_rules_not_the_code(tmp_path):
     """A pack that rewards big meetings flips the other way: the engine decides, the levers only propose."""
     pack = tmp_path / "crowd.yaml"
-    pack.write_text("- id: crowd\n  description: d\n  when: {attendees: {gte: 10}}\n  necessity: 30\n"
+    pack.write_text("- id: crowd\n  description: d\n  when: {attendees: {gte: 4}}\n  necessity: 30\n"
                     "  because: A crowd.\n  source: s\n")
     advisor = Advisor(rules=[pack])
     meeting = read_meeting(EXAMPLES / "coaching-1on1.yaml")
     decision = advisor.check(meeting, what_if=True)
     assert decision.verdict == "skip"
     change, = decision.what_if.changes
-    assert change.steps == (Step("attendees", 2, 10),) and change.verdict == "hold"
+    assert change.steps == (Step("attendees", 2, 4),) and change.verdict == "hold"
 
 
 def test_load_limits_come_from_the_pack(advisor):
@@ -117,12 +117,37 @@ def test_fewer_people_come_from_the_largest_internal_group_and_nobody_is_dropped
     lever = next(lever for lever in LEVERS if lever.kind == "attendees")
     fewer, more = lever.sequences(meeting)
     assert fewer == []  # the two internal people are one each, the prospects are the point
+    assert more[-1].after == 10  # never more than twice the audience
     grown = lever.apply(meeting, more[2])
     assert [g.count for g in grown.audience] == [1, 1 + 3, 3]  # of equal groups, the later one
     status = read_meeting(EXAMPLES / "status-broadcast.yaml")
     fewer, _ = lever.sequences(status)
-    assert [s.after for s in fewer][:3] == [20, 19, 18] and fewer[-1].after == 2
-    assert [g.count for g in lever.apply(status, fewer[-1]).audience] == [1, 1]
+    assert [s.after for s in fewer][:3] == [20, 19, 18] and fewer[-1].after == 11  # never below half
+    assert [g.count for g in lever.apply(status, fewer[-1]).audience] == [1, 10]
+
+
+def test_the_bounds_of_a_realistic_change_are_settings(tmp_path):
+    from advisor.core.bounds import Bounds
+    from advisor.core.whatif import explore
+
+    settings = tmp_path / "advisor.yaml"
+    settings.write_text("what_if: {min_audience_share: 0.25, kept_roles: [customer, prospect, sales_manager], "
+                        "max_length_minutes: 60, more_often: true}\n")
+    advisor = Advisor(config=settings)
+    assert advisor.what_if_bounds == Bounds(min_audience_share=0.25, kept_roles=("customer", "prospect",
+                                                                                  "sales_manager"),
+                                            max_length_minutes=60, more_often=True)
+    status = read_meeting(EXAMPLES / "status-broadcast.yaml")  # a manager and 20 reps, weekly, 60 minutes
+    levers = {lever.kind: lever for lever in LEVERS}
+    fewer, more = levers["attendees"].sequences(status, advisor.what_if_bounds)
+    assert fewer[-1].after == 6 and more[-1].after == 42
+    assert levers["duration"].sequences(status, advisor.what_if_bounds)[1] == []  # 60 minutes is the longest
+    assert [s.after for s in levers["recurrence"].sequences(status, advisor.what_if_bounds)[1]] == ["daily"]
+    assert levers["recurrence"].sequences(status)[1] == []  # by default, never more often
+    # from Python: the Advisor's bounds handed to the search, with a subset of the levers
+    decision = advisor.check(status)
+    found = explore(advisor.weigh, status, decision, levers=[levers["attendees"]], bounds=advisor.what_if_bounds)
+    assert all(step.after >= 6 for change in found.changes for step in change.steps)
 
 
 @pytest.mark.parametrize("step,lang,text", [
@@ -178,3 +203,58 @@ def test_a_huge_audience_is_explored_within_the_budget(advisor):
     assert decision.what_if.checked <= MAX_CHECKS
     change, = decision.what_if.changes
     assert change.verdict == "hold" and {s.kind for s in change.steps} >= {"load"}
+
+
+def _every_proposal():
+    """Every example, and every proposal of the default pack's case files."""
+    from advisor.inputs.proposal import meeting_from_document
+    from advisor.packs.casetests import load_cases
+
+    meetings = [(path.name, read_meeting(path)) for path in sorted(EXAMPLES.glob("*.yaml"))]
+    for case in load_cases(ROOT / "rules" / "tests"):
+        if case.origin is not None:
+            meetings.append((case.name, meeting_from_document(case.origin)))
+    return meetings
+
+
+EVERY_PROPOSAL = _every_proposal()
+
+
+@pytest.mark.parametrize("name,meeting", EVERY_PROPOSAL, ids=[name for name, _ in EVERY_PROPOSAL])
+def test_no_change_found_breaks_the_bounds_of_a_realistic_change(advisor, name, meeting):
+    bounds = advisor.what_if_bounds
+    decision = advisor.check(meeting, what_if=True)
+    informs = set(meeting.purposes) <= set(bounds.informational_purposes) and not meeting.decision_required
+    for change in decision.what_if.changes:
+        changed = apply_steps(meeting, change.steps, bounds)
+        people, now = sum(g.count for g in meeting.audience), sum(g.count for g in changed.audience)
+        assert people * bounds.min_audience_share <= now <= people * bounds.max_audience_share, change
+        for group, kept in zip(meeting.audience, changed.audience):
+            assert kept.count >= 1, change  # nobody's group, the organizer's included, goes entirely
+            if group.external or group.role in bounds.kept_roles:
+                assert kept.count == group.count, change  # customers, prospects and guests stay
+        longest = max(meeting.duration_minutes,
+                      min(meeting.duration_minutes * bounds.max_length_share, bounds.max_length_minutes))
+        assert changed.duration_minutes <= longest, change
+        assert not (informs and changed.decision_required), change  # no decision invented
+        assert FREQUENCY.index(changed.recurrence) <= FREQUENCY.index(meeting.recurrence), change  # never more often
+
+
+@pytest.mark.parametrize("name,meeting", EVERY_PROPOSAL, ids=[name for name, _ in EVERY_PROPOSAL])
+def test_the_search_changes_nothing_else_and_never_contradicts_the_alternative(advisor, name, meeting):
+    searched = to_dict(advisor.check(meeting, what_if=True))
+    plain = to_dict(advisor.check(meeting))
+    assert {**searched, "what_if": None} == plain  # the alternative is chosen without the search
+    if searched["alternative"] == "postpone":  # waiting is named only when waiting would do
+        waits = [c for c in searched["what_if"] if [s["kind"] for s in c["steps"]] == ["load"]]
+        assert waits and waits[0]["verdict"] == "hold", searched["what_if"]
+
+
+def test_a_proposal_alone_and_in_a_batch_gets_the_same_json(cli, tmp_path):
+    import json
+
+    alone = json.loads(cli("check", "-f", "json", str(EXAMPLES / "overloaded-brainstorm.yaml"))[1])
+    batch = json.loads(cli("check", "-f", "json", str(EXAMPLES / "overloaded-brainstorm.yaml"),
+                           str(EXAMPLES / "shortfall-huddle.yaml"))[1])
+    assert alone["what_if"] is not None and batch[0]["what_if"] is None  # the search runs for one file only
+    assert {**alone, "what_if": None} == batch[0]

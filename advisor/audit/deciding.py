@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tup
 from advisor.api import Advisor
 from advisor.audit.reading import SeriesFound
 from advisor.core.audit import CHANGE_KINDS, SeriesAudit, hundredths, share, whole, yearly_hours_freed
+from advisor.core.bounds import DEFAULT_BOUNDS, Bounds
 from advisor.core.decision import Change, Step
 from advisor.core.facts import derive_facts
 from advisor.core.meeting import AttendeeGroup, Meeting
@@ -37,13 +38,13 @@ class Fewer(Lever):
         self.lever = lever
         self.kind = lever.kind
 
-    def sequences(self, meeting: Meeting) -> List[List[Step]]:
-        sequences = self.lever.sequences(meeting)
+    def sequences(self, meeting: Meeting, bounds: Bounds = DEFAULT_BOUNDS) -> List[List[Step]]:
+        sequences = self.lever.sequences(meeting, bounds)
         first = sequences[0] if sequences else []
         return [[step for step in first if step.after != "none"]]
 
-    def apply(self, meeting: Meeting, step: Step) -> Meeting:
-        return self.lever.apply(meeting, step)
+    def apply(self, meeting: Meeting, step: Step, bounds: Bounds = DEFAULT_BOUNDS) -> Meeting:
+        return self.lever.apply(meeting, step, bounds)
 
 
 AUDIT_LEVERS: Tuple[Lever, ...] = (Fewer(DurationLever()), Fewer(AttendeesLever()), Fewer(RecurrenceLever()))
@@ -90,7 +91,8 @@ def decide_series(found: SeriesFound, context: Deciding) -> SeriesAudit:
     decision = context.advisor.check(meeting)
     if decision.hold:
         return audit._replace(decision=decision, recommendation="keep", reclaimable_hours=0, reclaimable_cost=0)
-    found_changes = explore(context.advisor.weigh, meeting, decision, levers=AUDIT_LEVERS).changes
+    bounds = context.advisor.what_if_bounds  # the realistic changes of `check`, as the settings bound them
+    found_changes = explore(context.advisor.weigh, meeting, decision, levers=AUDIT_LEVERS, bounds=bounds).changes
     options = [_option(meeting, change, rate, context) for change in found_changes if change.verdict == "hold"]
     if options:
         hours, cost, steps, after = max(options, key=lambda o: (o[0], -len(o[2])))
@@ -112,7 +114,7 @@ def decide_series(found: SeriesFound, context: Deciding) -> SeriesAudit:
 def _option(meeting: Meeting, change: Change, rate: int,
             context: Deciding) -> Tuple[int, int, Tuple[Step, ...], Meeting]:
     """(yearly hundredths of an hour reclaimed, money reclaimed, the steps, the changed meeting)."""
-    after = apply_steps(meeting, change.steps)
+    after = apply_steps(meeting, change.steps, context.advisor.what_if_bounds)
     before_facts = derive_facts(meeting, context.advisor.hourly_cost)
     after_facts = derive_facts(after, context.advisor.hourly_cost)
     rate_after = _rate_after(meeting, after, rate)

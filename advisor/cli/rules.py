@@ -106,18 +106,24 @@ def _purpose_table(purpose_rules: PurposeRules) -> str:
     return _table(["ID", "PACK", "PURPOSES", "DESCRIPTION AND WORDS"], rows)
 
 
+EFFECTS_WIDTH = 32  # the table's effects column, so that descriptions keep their room on a 120-column terminal
+
+
 def effects_lines(effects: Dict[str, Any], overridden: bool = False) -> List[str]:
-    """['-15', 'video +10, call -5', 'instead postpone', 'suggests']; '*' marks effects set by settings."""
+    """['-15', 'video +10, call -5', 'by phone +30', 'instead postpone', 'suggests']; '*' marks effects set by
+    settings."""
     parts = []
     if effects.get("necessity"):
         parts.append(f"{effects['necessity']:+d}")
     if effects.get("formats"):
         parts.append(", ".join(f"{name} {points:+d}" for name, points in effects["formats"].items()))
+    if effects.get("media"):
+        parts.append("by " + ", ".join(f"{name} {points:+d}" for name, points in effects["media"].items()))
     if effects.get("alternative"):
         parts.append(f"instead {effects['alternative']}")
     if effects.get("suggestion"):
         parts.append("suggests")
-    parts = parts or ["none"]
+    parts = [line for part in parts for line in textwrap.wrap(part, EFFECTS_WIDTH)] or ["none"]
     return [f"* {parts[0]}"] + parts[1:] if overridden else parts
 
 

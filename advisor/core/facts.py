@@ -37,6 +37,7 @@ FACTS: Dict[str, FactSpec] = {spec.name: spec for spec in (
     FactSpec("agenda_items", "int", "number of agenda items"),
     FactSpec("attendees", "int", "everyone who attends, the organizer included"),
     FactSpec("remote_attendees", "int", "attendees joining from elsewhere"),
+    FactSpec("remote_share", "number", "the percentage of attendees joining from elsewhere (0 to 100)"),
     FactSpec("in_person_attendees", "int", "attendees in the room"),
     FactSpec("all_remote", "bool", "every attendee joins from elsewhere"),
     FactSpec("external_attendees", "int", "customers, prospects and others from outside"),
@@ -44,8 +45,10 @@ FACTS: Dict[str, FactSpec] = {spec.name: spec for spec in (
     FactSpec("internal_attendees", "int", "attendees from the company"),
     FactSpec("roles", "words", "the roles present", words=ROLES),
     FactSpec("managers", "int", "sales managers and executives attending"),
-    FactSpec("attendee_hours", "number", "attendees x hours"),
-    FactSpec("cost", "number", "attendee-hours x hourly cost, external people excluded"),
+    FactSpec("attendee_hours", "number", "attendees x hours: staff_hours + guest_hours"),
+    FactSpec("staff_hours", "number", "the hours of the company's own people (attendees from the company x hours)"),
+    FactSpec("guest_hours", "number", "the hours of customers, prospects and other people from outside"),
+    FactSpec("cost", "number", "staff hours x hourly cost (guests' time is not the company's cost)"),
     FactSpec("yearly_attendee_hours", "number", "attendee-hours over a year of occurrences"),
     FactSpec("yearly_cost", "number", "cost over a year of occurrences"),
     FactSpec("load_hours", "number", "average meeting hours per attendee per 7 days", optional=True),
@@ -54,6 +57,10 @@ FACTS: Dict[str, FactSpec] = {spec.name: spec for spec in (
     FactSpec("reliable_internet", "bool", "every remote attendee has a device and a reliable connection"),
     FactSpec("visual_material", "bool", "slides, a demo or a shared screen are needed"),
     FactSpec("sensitive", "bool", "a personal or confidential matter"),
+    FactSpec("about_one_person", "bool", "the matter concerns one attendee: their pay, performance, or a complaint "
+                                         "about them"),
+    FactSpec("individual_failures", "bool", "named people's failures (lost deals, missed targets, mistakes) are gone "
+                                            "through in front of the others"),
 )}
 
 
@@ -68,8 +75,9 @@ def derive_facts(meeting: Meeting, hourly_cost: Optional[Mapping[str, float]] = 
     per_hour = sum(g.count * (rates[g.role] if g.hourly_cost is None else g.hourly_cost)
                    for g in groups if not g.external)
     occurrences = OCCURRENCES_PER_YEAR[meeting.recurrence]
-    load_hours, load_meetings = _weekly_load(meeting)
+    load_hours, load_meetings = weekly_load(meeting)
     attendee_hours = round(attendees * hours, 2)
+    staff_hours = round((attendees - external) * hours, 2)
     cost = round(per_hour * hours, 2)
     return {
         "purposes": list(meeting.purposes),
@@ -83,6 +91,7 @@ def derive_facts(meeting: Meeting, hourly_cost: Optional[Mapping[str, float]] = 
         "agenda_items": len(meeting.agenda),
         "attendees": attendees,
         "remote_attendees": remote,
+        "remote_share": round(100 * remote / attendees, 2),
         "in_person_attendees": attendees - remote,
         "all_remote": remote == attendees,
         "external_attendees": external,
@@ -91,32 +100,55 @@ def derive_facts(meeting: Meeting, hourly_cost: Optional[Mapping[str, float]] = 
         "roles": sorted({g.role for g in groups}),
         "managers": sum(g.count for g in groups if g.role in ("sales_manager", "executive")),
         "attendee_hours": attendee_hours,
+        "staff_hours": staff_hours,
+        "guest_hours": round(attendee_hours - staff_hours, 2),
         "cost": cost,
         "yearly_attendee_hours": round(attendee_hours * occurrences, 2),
         "yearly_cost": round(cost * occurrences, 2),
         "load_hours": load_hours,
         "load_meetings": load_meetings,
         "same_topic_days_ago": meeting.recent_load.same_topic_days_ago,
-        "reliable_internet": meeting.setting.reliable_internet,
+        "reliable_internet": meeting.setting.reliable_internet is not False,  # unsaid: assumed reliable
         "visual_material": meeting.setting.visual_material,
         "sensitive": meeting.setting.sensitive,
+        "about_one_person": meeting.setting.about_one_person,
+        "individual_failures": meeting.setting.individual_failures,
     }
 
 
-def _weekly_load(meeting: Meeting) -> Tuple[Optional[float], Optional[float]]:
-    """Average meeting hours and meetings per attendee, scaled to 7 days.
+def weekly_load(meeting: Meeting) -> Tuple[Optional[float], Optional[float]]:
+    """Average meeting hours and meetings per attendee over 7 days, over the people with a figure.
 
-    `recent_load` speaks for the whole audience; without it, the groups' own
-    `meeting_hours_last_7_days` are averaged over the people who gave them.
+    Each group's own figures (`meeting_hours_last_7_days`, `meetings_last_7_days`, which a
+    calendar fills in for the people it finds) come first; `recent_load`, scaled to 7 days,
+    stands for the groups that give none (docs/proposal.md, "Recent load").
     """
+    hours, meetings, _ = _load_sums(meeting)
+    return hours, meetings
+
+
+def people_with_load(meeting: Meeting) -> int:
+    """How many attendees have a meeting-hours figure (their group's own, or recent_load's)."""
+    return _load_sums(meeting)[2]
+
+
+def _load_sums(meeting: Meeting) -> Tuple[Optional[float], Optional[float], int]:
     load = meeting.recent_load
     scale = 7 / load.window_days
-    hours = None if load.meeting_hours is None else round(load.meeting_hours * scale, 2)
-    meetings = None if load.meetings is None else round(load.meetings * scale, 2)
-    if hours is None:
-        known = [(g.count, g.meeting_hours_last_7_days) for g in meeting.audience
-                 if g.meeting_hours_last_7_days is not None]
-        if known:
-            people = sum(count for count, _ in known)
-            hours = round(sum(count * h for count, h in known) / people, 2)
-    return hours, meetings
+    shared_hours = None if load.meeting_hours is None else load.meeting_hours * scale
+    shared_meetings = None if load.meetings is None else load.meetings * scale
+    hour_people = meeting_people = 0
+    hour_total = meeting_total = 0.0
+    for group in meeting.audience:  # a plain loop: this runs for every check
+        hours = group.meeting_hours_last_7_days
+        hours = shared_hours if hours is None else hours
+        if hours is not None:
+            hour_people += group.count
+            hour_total += group.count * hours
+        meetings = group.meetings_last_7_days
+        meetings = shared_meetings if meetings is None else meetings
+        if meetings is not None:
+            meeting_people += group.count
+            meeting_total += group.count * meetings
+    return (round(hour_total / hour_people, 2) if hour_people else None,
+            round(meeting_total / meeting_people, 2) if meeting_people else None, hour_people)

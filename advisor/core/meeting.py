@@ -28,6 +28,7 @@ class AttendeeGroup(NamedTuple):
     email: Optional[str] = None
     hourly_cost: Optional[float] = None
     meeting_hours_last_7_days: Optional[float] = None
+    meetings_last_7_days: Optional[float] = None
 
 
 class RecentLoad(NamedTuple):
@@ -42,9 +43,12 @@ class RecentLoad(NamedTuple):
 class Setting(NamedTuple):
     """Where and how the meeting would take place."""
 
-    reliable_internet: bool = True
+    reliable_internet: Optional[bool] = None  # None: not said, and taken to be true (an assumption)
     visual_material: bool = False
     sensitive: bool = False
+    about_one_person: bool = False
+    individual_failures: bool = False
+    location: Optional[str] = None
 
 
 class Meeting(NamedTuple):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 
 def num(value: float) -> str:
@@ -15,3 +16,8 @@ def num(value: float) -> str:
 def money(value: float) -> str:
     """2620.5 -> '2,621': whole units, halves rounded up as on an invoice."""
     return f"{math.floor(float(value) + 0.5):,}"
+
+
+def amount_text(value: float, currency: Optional[str]) -> str:
+    """2620.5, 'USD' -> '2,621 USD': an amount with its currency code, as English reports write it."""
+    return f"{money(value)} {currency}" if currency else money(value)

@@ -11,8 +11,8 @@ from typing import Any, Dict, Mapping, NamedTuple, Optional, Set, Tuple
 
 from advisor.core.records import EMPTY
 
-# Names a `because` or `suggestion` template may use besides the facts.
-TEMPLATE_NAMES = ("title",)
+# Names a `because`, `trade_off` or `suggestion` template may use besides the facts.
+TEMPLATE_NAMES = ("title", "currency")
 LOAD_FACTS = ("load_hours", "load_meetings")  # the audience's meeting load, shown against the rules' limits
 
 
@@ -23,12 +23,16 @@ class Rule(NamedTuple):
     description: str
     when: Any  # as written, for display
     condition: Dict[str, Any]  # compiled durable_rules condition
-    because: str
+    because: str  # the reason, as shown when the rule fires
     source: str
     necessity: int = 0
     formats: Mapping[str, int] = EMPTY
+    media: Mapping[str, int] = EMPTY  # points per medium, as `formats`
     alternative: Optional[str] = None
     suggestion: Optional[str] = None
+    # The reason as shown when the advice goes another way than the rule's points do: its favoured
+    # format or medium was not chosen ('In person would persuade more; ...'). None: `because` says it.
+    trade_off: Optional[str] = None
     pack: str = "default"
     file: str = ""
     line: int = 0
@@ -53,8 +57,8 @@ class RulePack:
     def digest(self) -> str:
         import hashlib  # here, not above: a cached pack comes with its digest, and OpenSSL takes 2 ms to load
 
-        payload = [(r.id, r.condition, r.necessity, dict(r.formats), r.alternative, r.suggestion, r.because,
-                    r.translations) for r in self.rules]
+        payload = [(r.id, r.condition, r.necessity, dict(r.formats), dict(r.media), r.alternative, r.suggestion,
+                    r.because, r.trade_off, r.translations) for r in self.rules]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     @cached_property

@@ -47,6 +47,16 @@ OCCURRENCES_PER_YEAR: Dict[str, int] = {"none": 1, "daily": 250, "weekly": 52, "
 # Ties between format scores go to the earliest here: the lighter, cheaper way to meet first.
 FORMATS: Tuple[str, ...] = ("call", "video", "one_on_one", "formal")
 
+# How people take part (decision 1.1), lighter first for ties, and which of them each format
+# allows: a formal meeting has a room, a one-on-one is face to face, by video or by phone.
+MEDIA: Tuple[str, ...] = ("phone", "video", "hybrid", "in_person")
+MEDIA_OF_FORMAT: Dict[str, Tuple[str, ...]] = {
+    "formal": ("in_person", "hybrid"),
+    "one_on_one": ("in_person", "video", "phone"),
+    "call": ("phone",),
+    "video": ("video",),
+}
+
 # What to do instead of a skipped meeting (HBR's tree: do it yourself, write, call, meet).
 ALTERNATIVES: Dict[str, str] = {
     "written_update": "a written update (email or shared document)",
@@ -58,6 +68,8 @@ ALTERNATIVES: Dict[str, str] = {
     "decide_alone": "the organizer deciding and informing the others",
 }
 DEFAULT_ALTERNATIVE = "written_update"
+# Alternatives that only put the meeting off: named only when waiting would be enough to hold it.
+DEFERRALS: Tuple[str, ...] = ("postpone",)
 
 # Loaded hourly cost per role in USD: yearly pay x 1.4 / 2,080 hours (HBR's meeting cost
 # calculator), rounded to 5. External people cost the company nothing directly.

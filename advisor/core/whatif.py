@@ -1,26 +1,31 @@
-"""What would change the answer: the smallest changes to a proposal that flip its verdict.
+"""What would change the answer: the smallest realistic changes to a proposal that flip its verdict.
 
 Each lever (agenda, length, audience, frequency, decision, load, topic) proposes changed
-copies of the Meeting, smallest change first, from a bounded set of values. Every copy is
-decided by the judge the caller hands in (the Advisor's own rules and engine), so the engine
-alone says whether the verdict flips: nothing here knows what any rule wants, and nothing
-here words a change for a reader (`advisor.report.changes` does). When no single change
-flips a skip, levers are combined greedily (the one that raises the score most first) and
-the combination is then trimmed to the smallest steps that still hold.
+copies of the Meeting, smallest change first, from a bounded set of values, and only within
+the `Bounds` of a realistic change, which the caller hands in (advisor.yaml's `what_if`,
+`Advisor.what_if_bounds`): never below half the audience nor without its customers and
+prospects, never longer than twice the length or four hours, no decision invented for a
+meeting that only informs, never more often. Every copy is decided by the judge the caller
+hands in (the Advisor's own rules and engine), so the engine alone says whether the verdict
+flips: nothing here knows what any rule wants, and nothing here words a change for a reader
+(`advisor.report.changes` does). When no single change flips a skip, levers are combined
+greedily (the one that raises the score most first) and the combination is then trimmed to
+the smallest steps that still hold.
 """
 from __future__ import annotations
 
 import math
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from advisor.core.bounds import DEFAULT_BOUNDS, Bounds
 from advisor.core.decision import Change, Decision, Step, WhatIf, weigh
-from advisor.core.meeting import Meeting, RecentLoad
+from advisor.core.facts import weekly_load
+from advisor.core.meeting import AttendeeGroup, Meeting, RecentLoad
 
 # Lengths people book, in minutes: the candidate durations.
 DURATIONS = (5, 10, 15, 20, 25, 30, 40, 45, 50, 60, 75, 90, 105, 120, 150, 180, 210, 240, 300, 360, 420, 480)
 # From least to most frequent: the candidate recurrences, nearest first.
 FREQUENCY = ("none", "monthly", "biweekly", "weekly", "daily")
-MAX_MORE_ATTENDEES = 100
 MAX_LOAD_HOURS = 40  # candidate weekly meeting loads are whole hours up to this
 MAX_TOPIC_DAYS = 14
 # The agenda of a changed proposal: rules see only that there is one and how many items.
@@ -36,55 +41,59 @@ class Lever:
 
     kind = ""
 
-    def sequences(self, meeting: Meeting) -> List[List[Step]]:
-        """Candidate steps, one list per direction, smallest change first."""
+    def sequences(self, meeting: Meeting, bounds: Bounds = DEFAULT_BOUNDS) -> List[List[Step]]:
+        """Candidate steps within `bounds`, one list per direction, smallest change first."""
         raise NotImplementedError
 
-    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+    def apply(self, meeting: Meeting, step: Step, bounds: Bounds = DEFAULT_BOUNDS) -> Meeting:
+        """The meeting with `step` taken (`bounds` say which groups may change)."""
         raise NotImplementedError
 
 
 class AgendaLever(Lever):
     kind = "agenda"
 
-    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+    def sequences(self, meeting: Meeting, bounds: Bounds = DEFAULT_BOUNDS) -> List[List[Step]]:
         items = len(meeting.agenda)
         return [[Step(self.kind, items, 0)]] if items else [[Step(self.kind, 0, len(PLACEHOLDER_AGENDA))]]
 
-    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+    def apply(self, meeting: Meeting, step: Step, bounds: Bounds = DEFAULT_BOUNDS) -> Meeting:
         return meeting._replace(agenda=PLACEHOLDER_AGENDA if step.after else ())
 
 
 class DurationLever(Lever):
     kind = "duration"
 
-    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+    def sequences(self, meeting: Meeting, bounds: Bounds = DEFAULT_BOUNDS) -> List[List[Step]]:
         now = meeting.duration_minutes
+        longest = min(now * bounds.max_length_share, bounds.max_length_minutes)
         shorter = [Step(self.kind, now, m) for m in reversed(DURATIONS) if m < now]
-        longer = [Step(self.kind, now, m) for m in DURATIONS if m > now]
+        longer = [Step(self.kind, now, m) for m in DURATIONS if now < m <= longest]
         return [shorter, longer]
 
-    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+    def apply(self, meeting: Meeting, step: Step, bounds: Bounds = DEFAULT_BOUNDS) -> Meeting:
         return meeting._replace(duration_minutes=step.after)
 
 
 class AttendeesLever(Lever):
-    """Fewer people from the largest internal groups (each group keeps one), or more in the largest."""
+    """Fewer people from the largest groups that may shrink (each keeps one; people from outside
+    and the kept roles never go), or more in the largest of them."""
 
     kind = "attendees"
 
-    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+    def sequences(self, meeting: Meeting, bounds: Bounds = DEFAULT_BOUNDS) -> List[List[Step]]:
         now = sum(g.count for g in meeting.audience)
-        spare = sum(g.count - 1 for g in meeting.audience if not g.external)
-        fewer = [Step(self.kind, now, now - k) for k in _ladder(now - max(2, now - spare))]
+        spare = sum(g.count - 1 for g in meeting.audience if _may_change(g, bounds))
+        fewest = max(2, math.ceil(now * bounds.min_audience_share), now - spare)
+        fewer = [Step(self.kind, now, now - k) for k in _ladder(now - fewest)]
         more: List[Step] = []
-        if any(not g.external for g in meeting.audience):
-            more = [Step(self.kind, now, now + k) for k in _ladder(min(MAX_MORE_ATTENDEES, max(10, now)))]
+        if any(_may_change(g, bounds) for g in meeting.audience):
+            more = [Step(self.kind, now, now + k) for k in _ladder(math.floor(now * bounds.max_audience_share) - now)]
         return [fewer, more]
 
-    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+    def apply(self, meeting: Meeting, step: Step, bounds: Bounds = DEFAULT_BOUNDS) -> Meeting:
         groups = list(meeting.audience)
-        internal = [i for i, g in enumerate(groups) if not g.external]
+        internal = [i for i, g in enumerate(groups) if _may_change(g, bounds)]
         counts = {i: groups[i].count for i in internal}
         change = step.after - sum(g.count for g in groups)
         if change > 0:
@@ -99,23 +108,26 @@ class AttendeesLever(Lever):
 class RecurrenceLever(Lever):
     kind = "recurrence"
 
-    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+    def sequences(self, meeting: Meeting, bounds: Bounds = DEFAULT_BOUNDS) -> List[List[Step]]:
         at = FREQUENCY.index(meeting.recurrence)
         rarer = [Step(self.kind, meeting.recurrence, r) for r in reversed(FREQUENCY[:at])]
-        oftener = [Step(self.kind, meeting.recurrence, r) for r in FREQUENCY[at + 1:]]
+        oftener = [Step(self.kind, meeting.recurrence, r) for r in FREQUENCY[at + 1:]] if bounds.more_often else []
         return [rarer, oftener]
 
-    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+    def apply(self, meeting: Meeting, step: Step, bounds: Bounds = DEFAULT_BOUNDS) -> Meeting:
         return meeting._replace(recurrence=step.after)
 
 
 class DecisionLever(Lever):
     kind = "decision"
 
-    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+    def sequences(self, meeting: Meeting, bounds: Bounds = DEFAULT_BOUNDS) -> List[List[Step]]:
+        informs = set(meeting.purposes) <= set(bounds.informational_purposes)
+        if informs and not meeting.decision_required:
+            return []  # a decision invented for a meeting that only informs is no real change
         return [[Step(self.kind, meeting.decision_required, not meeting.decision_required)]]
 
-    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+    def apply(self, meeting: Meeting, step: Step, bounds: Bounds = DEFAULT_BOUNDS) -> Meeting:
         return meeting._replace(decision_required=step.after)
 
 
@@ -124,8 +136,8 @@ class LoadLever(Lever):
 
     kind = "load"
 
-    def sequences(self, meeting: Meeting) -> List[List[Step]]:
-        hours = _weekly_hours(meeting)
+    def sequences(self, meeting: Meeting, bounds: Bounds = DEFAULT_BOUNDS) -> List[List[Step]]:
+        hours = weekly_load(meeting)[0]
         if hours is None:
             return []
         below = math.ceil(hours) - 1  # the first whole hour under the load
@@ -136,12 +148,15 @@ class LoadLever(Lever):
         higher = [Step(self.kind, hours, float(h)) for h in range(above, max(above, MAX_LOAD_HOURS) + 1)]
         return [lower, higher]
 
-    def apply(self, meeting: Meeting, step: Step) -> Meeting:
-        load = meeting.recent_load
-        meetings = None if load.meetings is None else load.meetings * 7 / load.window_days
+    def apply(self, meeting: Meeting, step: Step, bounds: Bounds = DEFAULT_BOUNDS) -> Meeting:
+        """Everyone at `step.after` hours a week (the groups' own figures give way to it)."""
+        meetings = weekly_load(meeting)[1]
         if meetings is not None and step.before:
             meetings = round(meetings * step.after / step.before, 1)
-        return meeting._replace(recent_load=RecentLoad(7, step.after, meetings, load.same_topic_days_ago))
+        audience = tuple(g._replace(meeting_hours_last_7_days=None, meetings_last_7_days=None)
+                         for g in meeting.audience)
+        recent = RecentLoad(7, step.after, meetings, meeting.recent_load.same_topic_days_ago)
+        return meeting._replace(audience=audience, recent_load=recent)
 
 
 class TopicLever(Lever):
@@ -149,7 +164,7 @@ class TopicLever(Lever):
 
     kind = "topic"
 
-    def sequences(self, meeting: Meeting) -> List[List[Step]]:
+    def sequences(self, meeting: Meeting, bounds: Bounds = DEFAULT_BOUNDS) -> List[List[Step]]:
         days = meeting.recent_load.same_topic_days_ago
         if days is None:
             return []
@@ -157,13 +172,18 @@ class TopicLever(Lever):
         sooner = [Step(self.kind, days, float(d)) for d in range(math.ceil(days) - 1, -1, -1)]
         return [later, sooner]
 
-    def apply(self, meeting: Meeting, step: Step) -> Meeting:
+    def apply(self, meeting: Meeting, step: Step, bounds: Bounds = DEFAULT_BOUNDS) -> Meeting:
         return meeting._replace(recent_load=meeting.recent_load._replace(same_topic_days_ago=step.after))
 
 
 LEVERS: Tuple[Lever, ...] = (AgendaLever(), DurationLever(), AttendeesLever(), RecurrenceLever(),
                              DecisionLever(), LoadLever(), TopicLever())
 _BY_KIND = {lever.kind: lever for lever in LEVERS}
+
+
+def _may_change(group: AttendeeGroup, bounds: Bounds) -> bool:
+    """Whether a change of audience may add or take people of this group: not from outside, nor a kept role."""
+    return not group.external and group.role not in bounds.kept_roles
 
 
 def _shrink(counts: Dict[int, int], people: int) -> Dict[int, int]:
@@ -204,17 +224,6 @@ def _ladder(limit: int) -> List[int]:
     return steps + [limit] if limit >= 1 else steps
 
 
-def _weekly_hours(meeting: Meeting) -> Optional[float]:
-    load = meeting.recent_load
-    if load.meeting_hours is not None:
-        return round(load.meeting_hours * 7 / load.window_days, 2)
-    known = [(g.count, g.meeting_hours_last_7_days) for g in meeting.audience
-             if g.meeting_hours_last_7_days is not None]
-    if not known:
-        return None
-    return round(sum(c * h for c, h in known) / sum(c for c, _ in known), 2)
-
-
 Verdict = Tuple[str, int, int]  # verdict, score, and the score before it is kept within 0..100
 Judge = Callable[[Meeting], Verdict]  # decides a changed proposal: Advisor.weigh
 
@@ -239,15 +248,17 @@ class _Budgeted:
         return self.seen[meeting]
 
 
-def apply_steps(meeting: Meeting, steps: Sequence[Step]) -> Meeting:
+def apply_steps(meeting: Meeting, steps: Sequence[Step], bounds: Bounds = DEFAULT_BOUNDS) -> Meeting:
     """The proposal with every step taken (steps of different kinds change different fields)."""
     for step in steps:
-        meeting = _BY_KIND[step.kind].apply(meeting, step)
+        meeting = _BY_KIND[step.kind].apply(meeting, step, bounds)
     return meeting
 
 
-def explore(judge: Judge, meeting: Meeting, decision: Decision, levers: Sequence[Lever] = LEVERS) -> WhatIf:
-    """The smallest change of each kind that flips `decision`, or else a combination for a skip.
+def explore(judge: Judge, meeting: Meeting, decision: Decision, levers: Sequence[Lever] = LEVERS,
+            bounds: Bounds = DEFAULT_BOUNDS) -> WhatIf:
+    """The smallest change of each kind that flips `decision`, or else a combination for a skip,
+    each within `bounds` (an Advisor's are `Advisor.what_if_bounds`, from its settings).
 
     `judge` decides a changed copy of `meeting` as `decision` was decided (Advisor.weigh).
     """
@@ -255,16 +266,16 @@ def explore(judge: Judge, meeting: Meeting, decision: Decision, levers: Sequence
     changes: List[Change] = []
     try:
         for lever in levers:
-            for sequence in lever.sequences(meeting):
+            for sequence in lever.sequences(meeting, bounds):
                 for step in sequence:
-                    verdict, score, _ = budgeted(lever.apply(meeting, step))
+                    verdict, score, _ = budgeted(lever.apply(meeting, step, bounds))
                     if verdict != decision.verdict:
                         changes.append(Change((step,), verdict, score))
                         break
         if not changes and not decision.hold:
             # the unclamped total tells the search how far a skip at 0 still is from the threshold
             raw = weigh(decision.fired, decision.threshold, decision.base)[2]
-            combination = _combine(budgeted, meeting, raw, levers)
+            combination = _combine(budgeted, meeting, raw, levers, bounds)
             if combination is not None:
                 changes.append(combination)
     except _OutOfChecks:
@@ -272,8 +283,7 @@ def explore(judge: Judge, meeting: Meeting, decision: Decision, levers: Sequence
     return WhatIf(tuple(changes), len(budgeted.seen))
 
 
-def _combine(judge: Judge, meeting: Meeting, raw: int,
-             levers: Sequence[Lever]) -> Optional[Change]:
+def _combine(judge: Judge, meeting: Meeting, raw: int, levers: Sequence[Lever], bounds: Bounds) -> Optional[Change]:
     """Steps that together make a skip a hold: greedy by score, then each step made as small as it can be."""
     steps: List[Step] = []
     remaining = list(levers)
@@ -281,9 +291,9 @@ def _combine(judge: Judge, meeting: Meeting, raw: int,
     while verdict == "skip" and remaining:
         best: Optional[Tuple[int, Lever, Step, str]] = None
         for lever in remaining:
-            for sequence in lever.sequences(meeting):
+            for sequence in lever.sequences(meeting, bounds):
                 for step in _thin(sequence, COMBINED_CANDIDATES):
-                    candidate_verdict, _, candidate_raw = judge(lever.apply(current, step))
+                    candidate_verdict, _, candidate_raw = judge(lever.apply(current, step, bounds))
                     if candidate_raw > (best[0] if best else raw):
                         best = (candidate_raw, lever, step, candidate_verdict)
         if best is None:
@@ -291,11 +301,11 @@ def _combine(judge: Judge, meeting: Meeting, raw: int,
         raw, lever, step, verdict = best
         steps.append(step)
         remaining.remove(lever)
-        current = lever.apply(current, step)
+        current = lever.apply(current, step, bounds)
     if verdict == "skip":
         return None
-    steps = _trim(judge, meeting, steps)
-    verdict, score, _ = judge(apply_steps(meeting, steps))
+    steps = _trim(judge, meeting, steps, bounds)
+    verdict, score, _ = judge(apply_steps(meeting, steps, bounds))
     return Change(tuple(steps), verdict, score)
 
 
@@ -307,17 +317,17 @@ def _thin(sequence: List[Step], most: int) -> List[Step]:
     return [sequence[round(k * last / (most - 1))] for k in range(most)]
 
 
-def _trim(judge: Judge, meeting: Meeting, steps: List[Step]) -> List[Step]:
+def _trim(judge: Judge, meeting: Meeting, steps: List[Step], bounds: Bounds) -> List[Step]:
     """Drop each step the others do not need, and make each remaining one the smallest that still holds."""
     kept = list(steps)
     for step in steps:
         others = [s for s in kept if s is not step]
-        base = apply_steps(meeting, others)
+        base = apply_steps(meeting, others, bounds)
         if judge(base)[0] == "hold":
             kept = others
             continue
         lever = _BY_KIND[step.kind]
-        sequence = next(seq for seq in lever.sequences(meeting) if step in seq)
-        smallest = next(s for s in sequence if judge(lever.apply(base, s))[0] == "hold")
+        sequence = next(seq for seq in lever.sequences(meeting, bounds) if step in seq)
+        smallest = next(s for s in sequence if judge(lever.apply(base, s, bounds))[0] == "hold")
         kept[kept.index(step)] = smallest
     return kept

@@ -138,37 +138,32 @@ ALPHA_BUDGET = STACK_SIZE  # what a ruleset's conditions may add up to (`alpha_c
 
 
 def alpha_cost(condition: Any) -> int:
-    """How many entries a condition can ever hold on the engine's alpha stack at once.
+    """How many entries a condition can ever hold on the engine's alpha stack at once: the
+    number of ways through it to the rule's end.
 
     The walk (handleAlpha in events.c) pops a node and pushes each child that matches; a
-    node reached twice is pushed twice. So the stack never holds more entries than the
-    network has paths from the tag node, counted here without the node sharing the engine
-    adds (sharing only removes paths). `$or` branches each end in a joining node that is
-    pushed once per true branch, and the rest of the conjunction hangs below that join;
-    `$iany`/`$iall` are one node (their inner tests are walked by recursion, off the
-    stack). The tag node is popped before any rule node is pushed, so the conditions of a
-    ruleset may add up to the whole stack. tests/test_engine_equivalence.py runs the engine
-    at this bound and one past it.
+    node reached twice is pushed twice. Seen as a tree (a node reached twice copied), every
+    entry on the stack is the root of a part of the network not yet walked, apart from the
+    others, and each such part holds at least one end of a rule. So the stack never holds
+    more entries than the network has ends of rules: one per way through a condition. A
+    chain of tests is one way however long; `$or` branches each end in a joining node that
+    is pushed once per true branch, and the rest of the conjunction hangs below that join,
+    so each true branch is a way of its own; `$iany`/`$iall` are one node (their inner tests
+    are walked by recursion, off the stack). The tag node, where the sentinel ends, is popped
+    before any rule node is pushed, so the conditions of a ruleset may add up to the whole
+    stack. tests/test_engine_equivalence.py runs the engine at this bound and one past it,
+    with single tests, chains and `$or`.
     """
-    return _stack_entries(condition)[0]
-
-
-def _stack_entries(condition: Any) -> Tuple[int, int]:
-    """(entries, exits): the paths within a condition, and how many leave it at its end."""
     if isinstance(condition, dict) and len(condition) == 1:
         (key, value), = condition.items()
         if key == "$and":
-            entries, exits = 0, 1
+            ways = 1
             for child in value:
-                child_entries, child_exits = _stack_entries(child)
-                entries += exits * child_entries  # each way out of the previous part enters the next
-                exits *= child_exits
-            return entries, exits
+                ways *= alpha_cost(child)  # each way out of the previous part enters the next
+            return ways
         if key == "$or":
-            children = [_stack_entries(child) for child in value]
-            exits = sum(child_exits for _, child_exits in children)
-            return sum(child_entries for child_entries, _ in children) + exits, exits  # + the join, per exit
-    return 1, 1
+            return sum(alpha_cost(child) for child in value)
+    return 1
 
 
 def shard(conditions: Mapping[str, Dict[str, Any]], budget: int = ALPHA_BUDGET) -> List[Dict[str, Dict[str, Any]]]:

@@ -248,7 +248,7 @@ class MeetingLoad:
     end: datetime
     files: Tuple[str, ...]
     per_person: Tuple[AttendeeLoad, ...]
-    replaced: Optional[Mapping[str, Any]] = None  # the typed recent_load figures it replaces
+    replaced: Optional[Mapping[str, Any]] = None  # the typed recent_load figures: now only for those not found
 
     @property
     def source(self) -> str:
@@ -257,10 +257,22 @@ class MeetingLoad:
         return f"calendar: {', '.join(self.files)} ({found} of {listed} attendees with an email found)"
 
     def apply_to(self, meeting: Any) -> Any:
-        """The meeting with its recent_load figures replaced by these."""
-        recent = meeting.recent_load._replace(window_days=self.window_days,
-                                     meeting_hours=round(self.meeting_hours, 4), meetings=round(self.meetings, 4))
-        return meeting._replace(recent_load=recent)
+        """The meeting with the figures of the attendees found taking the place of their groups' own.
+
+        A calendar's figure comes first; the groups it did not find keep their own figures, else
+        `recent_load`'s (docs/proposal.md, "Recent load").
+        """
+        found = {p.email: p for p in self.per_person if p.found}
+        scale = 7 / self.window_days
+
+        def counted(group: Any) -> Any:
+            person = found.get(normalize_email(group.email)) if group.email else None
+            if person is None:
+                return group
+            return group._replace(meeting_hours_last_7_days=round(person.meeting_hours * scale, 4),
+                                  meetings_last_7_days=round(person.meetings * scale, 4))
+
+        return meeting._replace(audience=tuple(counted(g) for g in meeting.audience))
 
     def to_dict(self) -> Dict[str, Any]:
         return {

@@ -118,4 +118,5 @@ def _group(data: Mapping[str, Any]) -> AttendeeGroup:
         email=data.get("email"),
         hourly_cost=data.get("hourly_cost"),
         meeting_hours_last_7_days=data.get("meeting_hours_last_7_days"),
+        meetings_last_7_days=data.get("meetings_last_7_days"),
     )

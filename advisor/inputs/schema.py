@@ -63,6 +63,7 @@ MEETING_SCHEMA: Dict[str, Any] = {
                     "external": _BOOL,
                     "hourly_cost": {**_NUMBER_NON_NEGATIVE, "maximum": 100_000},
                     "meeting_hours_last_7_days": {**_NUMBER_NON_NEGATIVE, "maximum": 168},
+                    "meetings_last_7_days": {**_NUMBER_NON_NEGATIVE, "maximum": 1_000},
                 },
             },
         },
@@ -79,7 +80,10 @@ MEETING_SCHEMA: Dict[str, Any] = {
         "setting": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"reliable_internet": _BOOL, "visual_material": _BOOL, "sensitive": _BOOL},
+            "properties": {"reliable_internet": _BOOL, "visual_material": _BOOL, "sensitive": _BOOL,
+                           "about_one_person": _BOOL, "individual_failures": _BOOL,
+                           "location": {**_TEXT, "pattern": r"\S", "description": "where the attendees not "
+                                                                                   "marked remote meet"}},
         },
         "description": {"type": "string"},
         "start": {**_TEXT, "description": "when it starts: 2026-03-02T10:00, with +01:00, Z or "

@@ -77,7 +77,21 @@ def generated_source() -> str:
         'do not edit."""\n'
         f'SCHEMA_DIGEST = "{schema_digest()}"\n\n\n'
     )
-    return header + _PRELUDE + "\n\n" + code
+    return header + _PRELUDE + "\n\n" + _without_definitions(code) + "\n"
+
+
+def _without_definitions(code: str) -> str:
+    """The code without the copy of the schema each refusal carries (`definition=`): nothing here
+    reads it, and those copies were most of the module, which every check imports."""
+    import ast
+
+    tree = ast.parse(code)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == "definition":
+                    keyword.value = ast.Constant(None)
+    return ast.unparse(tree)
 
 
 def _load_fast_validator() -> Optional[Any]:

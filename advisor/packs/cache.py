@@ -123,7 +123,7 @@ def _rule_files(path: str) -> Iterator[str]:
 
 
 def _snippets(pack: RulePack) -> List[str]:
-    return [text for rule in pack.rules for text in (rule.because, rule.suggestion) if text]
+    return [text for rule in pack.rules for text in (rule.because, rule.trade_off, rule.suggestion) if text]
 
 
 def _private(directory: Path) -> bool:

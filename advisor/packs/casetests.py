@@ -4,7 +4,7 @@
       - name: coaching is one on one
         proposal: {title: Call review, purposes: [coaching], duration_minutes: 30,
                    audience: [{role: sales_manager}, {role: sales_rep}]}
-        expect: {verdict: hold, format: one_on_one, fired: [coaching-one-on-one]}
+        expect: {verdict: hold, format: one_on_one, medium: in_person, fired: [coaching-one-on-one]}
       - name: the shared example
         proposal: ../../examples/coaching-1on1.yaml   # relative to the case file
         expect: {not_fired: [no-agenda], score: {min: 50}}
@@ -23,14 +23,14 @@ from typing import Any, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple
 from advisor.core.decision import Decision
 from advisor.core.meeting import Meeting
 from advisor.core.rules import RulePack
-from advisor.core.vocabulary import ALTERNATIVES, FORMATS
+from advisor.core.vocabulary import ALTERNATIVES, FORMATS, MEDIA
 from advisor.errors import InputError, Problem, choice_hint, describe, did_you_mean
 from advisor.inputs.proposal import meeting_from_document, read_meeting
 from advisor.inputs.yamlsafe import Document, load_yaml
 
 FILE_FIELDS = ("cases", "purpose_cases")
 CASE_FIELDS = ("name", "proposal", "expect")
-EXPECT_FIELDS = ("verdict", "format", "alternative", "fired", "not_fired", "score")
+EXPECT_FIELDS = ("verdict", "format", "medium", "alternative", "fired", "not_fired", "score")
 SCORE_FIELDS = ("min", "max")
 VERDICTS = ("hold", "skip")
 
@@ -56,6 +56,7 @@ class Expect:
     not_fired: Tuple[str, ...] = ()
     score_min: Optional[int] = None
     score_max: Optional[int] = None
+    medium: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def _read_expect(document: Document, path: YamlPath, value: Any, problems: List[
         problems.append(document.problem(path, f"expected a mapping of expectations, found {describe(value)}"))
         return Expect()
     _unknown_keys(document, path, value, EXPECT_FIELDS, "expectation", problems)
-    words = {"verdict": VERDICTS, "format": FORMATS, "alternative": tuple(ALTERNATIVES)}
+    words = {"verdict": VERDICTS, "format": FORMATS, "medium": MEDIA, "alternative": tuple(ALTERNATIVES)}
     chosen = {key: _word(document, path + (key,), value.get(key), choices, problems)
               for key, choices in words.items()}
     fired = _rule_ids(document, path + ("fired",), value.get("fired"), problems)
@@ -191,7 +192,8 @@ def _read_expect(document: Document, path: YamlPath, value: Any, problems: List[
         problems.append(document.problem(path + ("not_fired",),
                                          f"rule '{rule_id}' is expected both to fire and not to fire"))
     low, high = _score(document, path + ("score",), value.get("score"), problems)
-    return Expect(chosen["verdict"], chosen["format"], chosen["alternative"], fired, not_fired, low, high)
+    return Expect(chosen["verdict"], chosen["format"], chosen["alternative"], fired, not_fired, low, high,
+                  chosen["medium"])
 
 
 def _word(document: Document, path: YamlPath, value: Any, choices: Sequence[str],
@@ -318,6 +320,10 @@ def compare(expect: Expect, decision: Decision, known: Mapping[str, Any]) -> Lis
     if expect.format is not None and decision.format != expect.format:
         scores = ", ".join(f"{name} {points}" for name, points in decision.format_scores.items())
         failures.append(f"format: expected {expect.format}, got {decision.format} (format scores: {scores})")
+    if expect.medium is not None and decision.medium != expect.medium:
+        scores = ", ".join(f"{name} {points}" for name, points in decision.medium_scores.items())
+        failures.append(f"medium: expected {expect.medium}, got {decision.medium} with the format {decision.format} "
+                        f"(medium scores: {scores})")
     if expect.alternative is not None and decision.alternative != expect.alternative:
         got = decision.alternative or f"none (the verdict is {decision.verdict})"
         failures.append(f"alternative: expected {expect.alternative}, got {got}")

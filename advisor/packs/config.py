@@ -9,6 +9,7 @@
     overrides:                    # change a rule's effects without copying it
       heavy-meeting-load: {necessity: -20}
       video-for-many-remote: {formats: {video: 15}}
+    what_if: {max_length_minutes: 180}   # the bounds of a realistic change (core.bounds.Bounds)
 
 A file states only what differs from what it extends. Unknown keys, roles, formats and rule
 ids are refused with their file, line and column, as for proposals and rules. Rule ids are
@@ -20,16 +21,19 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from advisor.core.facts import FACTS
 from advisor.core.records import EMPTY
 from advisor.core.rules import TEMPLATE_NAMES, Rule, RulePack
-from advisor.core.vocabulary import ALTERNATIVES, FORMATS, ROLES
+from advisor.core.vocabulary import ALTERNATIVES, FORMATS, MEDIA, PURPOSES, ROLES
 from advisor.errors import ConfigError, InputError, Problem, choice_hint, describe, did_you_mean
 from advisor.inputs.schema import explain_error, problems_against  # the sentences proposals use
 from advisor.inputs.yamlsafe import Document, format_path, load_yaml
 from advisor.packs.sandbox import TemplateProblem, check_template
+
+if TYPE_CHECKING:
+    from advisor.core.bounds import Bounds
 
 CONFIG_FILE = "advisor.yaml"
 MAX_EXTENDS = 8  # a chain of files extending each other, company -> region -> team
@@ -37,7 +41,7 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _DELTA = {"type": "integer", "minimum": -100, "maximum": 100}
 _TEXT = {"type": "string", "minLength": 1}
 
-EFFECT_FIELDS = ("necessity", "formats", "alternative", "suggestion")
+EFFECT_FIELDS = ("necessity", "formats", "media", "alternative", "suggestion")
 
 # `x-key` names what the keys of a mapping are, for "unknown role 'sales_rp'" messages.
 CONFIG_SCHEMA: Dict[str, Any] = {
@@ -58,6 +62,22 @@ CONFIG_SCHEMA: Dict[str, Any] = {
         },
         "packs": {"type": "array", "items": _TEXT},
         "disable": {"type": "array", "items": _TEXT, "uniqueItems": True},
+        "what_if": {
+            "type": "object",
+            "x-key": "bound",
+            "additionalProperties": False,
+            "properties": {
+                "min_audience_share": {"type": "number", "minimum": 0, "maximum": 1},
+                "max_audience_share": {"type": "number", "minimum": 1, "maximum": 100},
+                "kept_roles": {"type": "array", "items": {"title": "role", "type": "string", "enum": list(ROLES)},
+                               "uniqueItems": True},
+                "max_length_share": {"type": "number", "minimum": 1, "maximum": 100},
+                "max_length_minutes": {"type": "integer", "minimum": 5, "maximum": 480},
+                "informational_purposes": {"type": "array", "uniqueItems": True,
+                                           "items": {"title": "purpose", "type": "string", "enum": list(PURPOSES)}},
+                "more_often": {"type": "boolean"},
+            },
+        },
         "overrides": {
             "type": "object",
             "additionalProperties": {
@@ -68,6 +88,8 @@ CONFIG_SCHEMA: Dict[str, Any] = {
                     "necessity": _DELTA,
                     "formats": {"type": "object", "x-key": "format", "additionalProperties": False,
                                 "properties": dict.fromkeys(FORMATS, _DELTA)},
+                    "media": {"type": "object", "x-key": "medium", "additionalProperties": False,
+                              "properties": dict.fromkeys(MEDIA, _DELTA)},
                     "alternative": {"title": "alternative", "type": "string", "enum": list(ALTERNATIVES)},
                     "suggestion": _TEXT,
                 },
@@ -101,6 +123,7 @@ class Override(NamedTuple):
     formats: Mapping[str, int] = EMPTY
     alternative: Optional[str] = None
     suggestion: Optional[str] = None
+    media: Mapping[str, int] = EMPTY
 
     def then(self, later: "Override") -> "Override":
         """This override with `later`'s settings on top (a file over the one it extends)."""
@@ -111,12 +134,13 @@ class Override(NamedTuple):
             formats={**self.formats, **later.formats},
             alternative=later.alternative or self.alternative,
             suggestion=later.suggestion or self.suggestion,
+            media={**self.media, **later.media},
         )
 
     def effects(self) -> Dict[str, Any]:
         """The effects it sets, for display."""
         values = {"necessity": self.necessity, "formats": dict(self.formats) or None,
-                  "alternative": self.alternative, "suggestion": self.suggestion}
+                  "media": dict(self.media) or None, "alternative": self.alternative, "suggestion": self.suggestion}
         return {key: value for key, value in values.items() if value is not None}
 
 
@@ -131,6 +155,7 @@ class Config(NamedTuple):
     packs: Tuple[Path, ...] = ()
     disable: Mapping[str, Mark] = EMPTY  # rule id -> where
     overrides: Mapping[str, Override] = EMPTY
+    what_if: Mapping[str, Any] = EMPTY  # the bounds of a realistic change that differ from the defaults
 
     @property
     def file(self) -> Optional[str]:
@@ -150,7 +175,17 @@ class Config(NamedTuple):
             packs=self.packs + tuple(p for p in later.packs if p not in self.packs),
             disable={**self.disable, **later.disable},
             overrides=overrides,
+            what_if={**self.what_if, **later.what_if},
         )
+
+    @property
+    def what_if_bounds(self) -> "Bounds":
+        """The bounds of a realistic change: the defaults, with what these settings say."""
+        from advisor.core.bounds import DEFAULT_BOUNDS  # for a search only: not at every start
+
+        values: Dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                                  for key, value in self.what_if.items()}
+        return DEFAULT_BOUNDS._replace(**values)
 
 
 # ---------------------------------------------------------------------------- reading
@@ -243,7 +278,8 @@ def config_from_document(document: Document, folder: Path) -> Config:
             except TemplateProblem as error:
                 problems.append(document.problem(where + ("suggestion",), str(error)))
         overrides[rule_id] = Override(rule_id, _mark(document, where, key=True), effects.get("necessity"),
-                                      dict(effects.get("formats", {})), effects.get("alternative"), suggestion)
+                                      dict(effects.get("formats", {})), effects.get("alternative"), suggestion,
+                                      dict(effects.get("media", {})))
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -254,6 +290,7 @@ def config_from_document(document: Document, folder: Path) -> Config:
         packs=tuple(packs),
         disable={rule_id: _mark(document, ("disable", i)) for i, rule_id in enumerate(data.get("disable", ()))},
         overrides=overrides,
+        what_if=dict(data.get("what_if", {})),
     )
 
 
@@ -324,6 +361,7 @@ def apply_config(pack: RulePack, config: Config) -> RulePack:
 
 def _overridden(rule: Rule, override: Override) -> Rule:
     formats = {**rule.formats, **override.formats}
+    media = {**rule.media, **override.media}
     translations = rule.translations
     if override.suggestion:  # the rule's translations are of the suggestion it replaces
         translations = {language: {k: v for k, v in texts.items() if k != "suggestion"}
@@ -331,6 +369,7 @@ def _overridden(rule: Rule, override: Override) -> Rule:
     return rule._replace(
         necessity=rule.necessity if override.necessity is None else override.necessity,
         formats={name: formats[name] for name in FORMATS if formats.get(name)},
+        media={name: media[name] for name in MEDIA if media.get(name)},
         alternative=override.alternative or rule.alternative,
         suggestion=override.suggestion or rule.suggestion,
         translations=translations,

@@ -37,14 +37,15 @@ class RuleExplanation:
     fired: bool
     necessity: int
     formats: Mapping[str, int]
+    media: Mapping[str, int]
     condition: str  # the rule's `when` in words; for a rule that did not fire, the part that failed
     detail: str  # that condition with the facts' values: 'load_hours 9 < 15'
     facts: Mapping[str, Any] = field(default_factory=dict)  # the values `detail` shows
 
     def to_dict(self) -> Dict[str, Any]:
         return {"rule": self.rule, "pack": self.pack, "fired": self.fired, "necessity": self.necessity,
-                "formats": dict(self.formats), "condition": self.condition, "detail": self.detail,
-                "facts": dict(self.facts)}
+                "formats": dict(self.formats), "media": dict(self.media), "condition": self.condition,
+                "detail": self.detail, "facts": dict(self.facts)}
 
 
 class Explainer:
@@ -88,7 +89,7 @@ class Explainer:
                     condition, detail = condition_text(failed), fails(failed, facts)
             used = {name: facts.get(name) for tree in trees for name in facts_used(tree)}
             explained.append(RuleExplanation(rule.id, rule.pack, rule.id in fired, rule.necessity,
-                                             dict(rule.formats), condition, detail, used))
+                                             dict(rule.formats), dict(rule.media), condition, detail, used))
         return explained
 
 

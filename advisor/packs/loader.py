@@ -19,19 +19,19 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from advisor.core.facts import FACTS
 from advisor.core.rules import TEMPLATE_NAMES, Rule, RulePack
-from advisor.core.vocabulary import ALTERNATIVES, FORMATS
+from advisor.core.vocabulary import ALTERNATIVES, FORMATS, MEDIA
 from advisor.engine.durable import ALPHA_BUDGET, alpha_cost
 from advisor.errors import InputError, Problem, RuleError, choice_hint, describe, did_you_mean
 from advisor.inputs.yamlsafe import Document, load_yaml, read_file
 from advisor.packs.conditions import compile_condition, facts_used, parse
 from advisor.packs.sandbox import TemplateProblem, check_template, render_snippet
 
-RULE_FIELDS = ("id", "description", "when", "necessity", "formats", "alternative", "suggestion",
-               "because", "source", "replaces")
+RULE_FIELDS = ("id", "description", "when", "necessity", "formats", "media", "alternative", "suggestion",
+               "because", "trade_off", "source", "replaces")
 REQUIRED_FIELDS = ("id", "description", "when", "because", "source")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-# `because` and `suggestion` are text, or text per language: {en: ..., ar: ...} ('en' required).
-TRANSLATABLE_FIELDS = ("because", "suggestion")
+# `because`, `trade_off` and `suggestion` are text, or text per language: {en: ..., ar: ...} ('en' required).
+TRANSLATABLE_FIELDS = ("because", "trade_off", "suggestion")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 def pack_name(folder: Union[str, "os.PathLike[str]"]) -> str:
     """The shipped pack is 'default'; another is named after its folder (or file)."""
@@ -162,7 +162,7 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
             report((), f"missing required field '{key}'")
     if not isinstance(item.get("replaces", False), bool):
         report(("replaces",), f"expected true or false, found {describe(item['replaces'])}")
-    for key in ("id", "description", "because", "source", "suggestion", "alternative"):
+    for key in ("id", "description", "because", "trade_off", "source", "suggestion", "alternative"):
         if key in item and not (isinstance(item[key], str) and item[key].strip()):
             report((key,), f"expected non-empty text, found {describe(item[key])}")
     if isinstance(rule_id, str) and not _ID.match(rule_id):
@@ -170,21 +170,14 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
     necessity = item.get("necessity", 0)
     if not _is_delta(necessity):
         report(("necessity",), f"expected an integer from -100 to 100, found {describe(necessity)}")
-    formats = item.get("formats", {})
-    if not isinstance(formats, dict):
-        report(("formats",), f"expected a mapping of format to points, found {describe(formats)}")
-        formats = {}
-    for name, delta in formats.items():
-        if name not in FORMATS:
-            report(("formats", name), f"unknown format '{name}'{choice_hint(name, FORMATS)}", key=True)
-        elif not _is_delta(delta):
-            report(("formats", name), f"expected an integer from -100 to 100, found {describe(delta)}")
+    formats = _points(item, "formats", "format", FORMATS, report)
+    media = _points(item, "media", "medium", MEDIA, report)
     alternative = item.get("alternative")
     if isinstance(alternative, str) and alternative not in ALTERNATIVES:
         report(("alternative",), f"unknown alternative '{alternative}'{choice_hint(alternative, ALTERNATIVES)}")
     tree = parse(item["when"], ("when",), report) if "when" in item else None
     names = list(FACTS) + list(TEMPLATE_NAMES)
-    for key in ("because", "suggestion"):
+    for key in TRANSLATABLE_FIELDS:
         if isinstance(item.get(key), str):
             try:
                 check_template(item[key], names)
@@ -199,13 +192,13 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
     if len(problems) > before or tree is None:
         return None
     condition = compile_condition(tree)
-    tests = alpha_cost(condition) + 2  # with the tag test and the sentinel beside it
-    if tests > ALPHA_BUDGET:
-        report(("when",), f"condition too complex for the engine: {tests} tests once 'any' and 'in' are "
+    ways = alpha_cost(condition)
+    if ways > ALPHA_BUDGET:
+        report(("when",), f"condition too complex for the engine: {ways} ways to match once 'any' and 'in' are "
                           f"expanded, at most {ALPHA_BUDGET}; split it into several rules")
         return None
     read = facts_used(tree)
-    templates: List[Tuple[Tuple[str, ...], str]] = [((key,), item[key]) for key in ("because", "suggestion")
+    templates: List[Tuple[Tuple[str, ...], str]] = [((key,), item[key]) for key in TRANSLATABLE_FIELDS
                                                     if isinstance(item.get(key), str)]
     templates += [((key, language), text) for language, texts in translations.items() for key, text in texts.items()]
     for where, source in templates:
@@ -224,8 +217,10 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
         source=item["source"].strip(),
         necessity=necessity,
         formats={name: formats[name] for name in FORMATS if name in formats},
+        media={name: media[name] for name in MEDIA if name in media},
         alternative=alternative,
         suggestion=item.get("suggestion"),
+        trade_off=item["trade_off"].strip() if "trade_off" in item else None,
         translations=translations,
         pack=pack,
         file=document.file,
@@ -236,8 +231,22 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
     )
 
 
+def _points(item: Dict[str, Any], key: str, what: str, names: Sequence[str], report: Any) -> Dict[str, Any]:
+    """A mapping of format (or medium) to points, each name and number checked."""
+    points = item.get(key, {})
+    if not isinstance(points, dict):
+        report((key,), f"expected a mapping of {what} to points, found {describe(points)}")
+        return {}
+    for name, delta in points.items():
+        if name not in names:
+            report((key, name), f"unknown {what} '{name}'{choice_hint(name, names)}", key=True)
+        elif not _is_delta(delta):
+            report((key, name), f"expected an integer from -100 to 100, found {describe(delta)}")
+    return points
+
+
 def _split_languages(item: Dict[str, Any], report: Any) -> Tuple[Dict[str, Any], Dict[str, Dict[str, str]]]:
-    """The rule with English `because`/`suggestion` text in place, and its other languages aside."""
+    """The rule with its English texts (`because`, `trade_off`, `suggestion`) in place, other languages aside."""
     plain = dict(item)
     translations: Dict[str, Dict[str, str]] = {}
     for key in TRANSLATABLE_FIELDS:
@@ -267,7 +276,7 @@ def _try_template(source: str, read: Sequence[str]) -> Optional[str]:
 
     An optional fact that the condition does not read may be unknown (None) when the rule fires.
     """
-    context: Dict[str, Any] = {"title": "Weekly review"}
+    context: Dict[str, Any] = {"title": "Weekly review", "currency": "USD"}
     for name, spec in FACTS.items():
         if spec.optional and name not in read:
             context[name] = None

@@ -9,7 +9,8 @@ import math
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
-from advisor.core.numbers import money, num
+from advisor.core.numbers import num
+from advisor.packs import wording
 
 
 class TemplateProblem(Exception):
@@ -18,7 +19,7 @@ class TemplateProblem(Exception):
 
 @lru_cache(maxsize=None)
 def _environment() -> Any:
-    from jinja2 import StrictUndefined
+    from jinja2 import StrictUndefined, pass_context
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     class BoundedEnvironment(ImmutableSandboxedEnvironment):
@@ -35,7 +36,7 @@ def _environment() -> Any:
             return super().call_binop(context, operator, left, right)
 
     environment = BoundedEnvironment(undefined=StrictUndefined, autoescape=False)
-    environment.filters.update(num=num, money=money)
+    environment.filters.update(num=num, money=pass_context(wording.money), plural=pass_context(wording.plural))
     return environment
 
 

@@ -5,7 +5,8 @@ every fired rule's reason. So when a pack is loaded (and Jinja has checked its s
 anyway), each snippet whose Jinja syntax tree uses only the parts listed in `_FILTERS` and
 `_Translator` is turned into one Python expression that means the same in Jinja's sandbox:
 text, fact names, constants, `~`, comparisons, `and`/`or`/`not`, arithmetic, inline and
-block `if`, and the filters num, money, join, replace, lower, upper, capitalize and length.
+block `if`, and the filters num, money, plural, join, replace, lower, upper, capitalize and
+length (money and plural read the context, as their Jinja filters do: `advisor.packs.wording`).
 `{{ value }}` prints str(value), as Jinja does without autoescaping. The expressions are
 compiled, stored with the pack (`advisor.packs.cache`) and registered here; `render_snippet`
 uses them, and Jinja (`advisor.packs.sandbox`) renders every other snippet, and renders again any
@@ -17,7 +18,8 @@ from __future__ import annotations
 from types import CodeType
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
-from advisor.core.numbers import money, num
+from advisor.core.numbers import num
+from advisor.packs import wording
 from advisor.packs.sandbox import render_snippet as render_with_jinja
 
 Renderer = Callable[[Mapping[str, Any]], str]
@@ -79,7 +81,8 @@ def _one_line(text: str) -> str:
 # filter name -> (helper name, how many arguments it takes besides the value: min, max)
 _FILTERS = {
     "num": ("num", 0, 0),
-    "money": ("money", 0, 0),
+    "money": ("_money", 0, 0),
+    "plural": ("_plural", 1, 6),
     "join": ("_join", 0, 1),
     "replace": ("_replace", 2, 3),
     "lower": ("_lower", 0, 0),
@@ -87,8 +90,10 @@ _FILTERS = {
     "capitalize": ("_capitalize", 0, 0),
     "length": ("len", 0, 0),
 }
-_HELPERS: Dict[str, Any] = {"num": num, "money": money, "_join": _join, "_replace": _replace, "_lower": _lower,
-                            "_upper": _upper, "_capitalize": _capitalize, "_concat": _concat, "_one_line": _one_line}
+_CONTEXT_FILTERS = ("money", "plural")  # their helpers take the context first, as their Jinja filters do
+_HELPERS: Dict[str, Any] = {"num": num, "_money": wording.money, "_plural": wording.plural, "_join": _join,
+                            "_replace": _replace, "_lower": _lower, "_upper": _upper, "_capitalize": _capitalize,
+                            "_concat": _concat, "_one_line": _one_line}
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in", "notin": "not in"}
 _ARITHMETIC = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "FloorDiv": "//", "Mod": "%"}
 
@@ -181,4 +186,6 @@ class _Translator:
         if not least <= len(node.args) <= most:
             raise _Unsupported(f"filter {node.name} with {len(node.args)} arguments")
         arguments = [self.expression(node.node)] + [self.expression(argument) for argument in node.args]
+        if node.name in _CONTEXT_FILTERS:
+            arguments.insert(0, "c")
         return f"{helper}({', '.join(arguments)})"

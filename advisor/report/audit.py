@@ -31,7 +31,8 @@ HTML_SERIES = 25  # a manager reads the top of the ranking; the CSV and JSON lis
 HTML_PEOPLE = 15
 CSV_FIELDS = ("rank", "title", "recommendation", "change", "alternative", "yearly_attendee_hours", "yearly_cost",
               "reclaimable_hours", "reclaimable_cost", "occurrences_per_year", "duration_minutes", "attendees",
-              "recurrence", "purposes", "purpose_source", "verdict", "score", "reason", "organizer", "uid", "source")
+              "recurrence", "purposes", "purpose_source", "verdict", "score", "format", "medium", "reason", "organizer",
+              "uid", "source")
 
 
 def render_audit(audit: Audit, fmt: str = "text", lang: str = DEFAULT_LANGUAGE) -> str:
@@ -73,7 +74,7 @@ def series_to_dict(one: SeriesAudit, lang: str = DEFAULT_LANGUAGE) -> Dict[str, 
         "occurrences_per_year": one.occurrences_per_year, "duration_minutes": one.duration_minutes,
         "attendees": one.attendees, "purposes": list(one.purposes), "purpose_source": one.purpose_source,
         "verdict": d.verdict if d else None, "score": d.score if d else None, "format": d.format if d else None,
-        "recommendation": one.recommendation, "alternative": one.alternative,
+        "medium": d.medium if d else None, "recommendation": one.recommendation, "alternative": one.alternative,
         "change": describe_change(one.steps, lang) if one.steps else None,
         "yearly_attendee_hours": one.yearly_attendee_hours / 100, "yearly_cost": float(one.yearly_cost),
         "reclaimable_hours": None if one.reclaimable_hours is None else one.reclaimable_hours / 100,

@@ -56,8 +56,8 @@ def describe_step(step: Step, lang: str = "en") -> str:
             return ngettext("Wait until the audience's meeting load falls to %(hours)s hour a week (now %(now)s)",
                             "Wait until the audience's meeting load falls to %(hours)s hours a week (now %(now)s)",
                             plural_count(after)) % values
-        return ngettext("Hold it when the audience's meeting load is %(hours)s hour a week (now %(now)s)",
-                        "Hold it when the audience's meeting load is %(hours)s hours a week (now %(now)s)",
+        return ngettext("The audience's meeting load rising to %(hours)s hour a week (now %(now)s)",
+                        "The audience's meeting load rising to %(hours)s hours a week (now %(now)s)",
                         plural_count(after)) % values
     if step.kind == "topic":
         values = {"days": num(after), "now": num(before)}

@@ -27,11 +27,11 @@ def _summary(decision: Decision, rules: Sequence[RuleExplanation]) -> str:
 
 
 def _effect(r: RuleExplanation) -> str:
-    """What a fired rule added: '-15', 'video +10', '+25, one_on_one +30'."""
+    """What a fired rule added: '-15', 'video +10', '+25, one_on_one +30', 'in_person +20'."""
     if not r.fired:
         return ""
     parts = [f"{r.necessity:+d}"] if r.necessity else []
-    return ", ".join(parts + [f"{name} {points:+d}" for name, points in r.formats.items()])
+    return ", ".join(parts + [f"{name} {points:+d}" for name, points in {**r.formats, **r.media}.items()])
 
 
 def text(decision: Decision, rules: Sequence[RuleExplanation]) -> str:

@@ -8,15 +8,17 @@ extracted with `pybabel extract -F babel.cfg` and kept in `advisor/report/locale
 from __future__ import annotations
 
 import gettext
+import math
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 from advisor.core.decision import Decision, FiredRule
+from advisor.core.numbers import amount_text, num
 from advisor.core.numbers import money as plain_money
-from advisor.core.numbers import num
 from advisor.core.rules import RulePack
 from advisor.packs.snippets import render_snippet
+from advisor.packs.wording import ENGLISH, WORDING, Wording
 
 LANGUAGES: Tuple[str, ...] = ("en", "ar")
 DEFAULT_LANGUAGE = "en"
@@ -54,17 +56,55 @@ def plural_count(value: float) -> int:
     return int(value) if float(value) == int(value) else 100
 
 
-def money(amount: float, currency: str, lang: str) -> str:
-    """'1,080 USD'; in Arabic with the currency's Arabic name (Babel's CLDR data)."""
-    if lang == "en":
-        return f"{plain_money(amount)} {currency}"
+def money(amount: float, currency: Optional[str], lang: str) -> str:
+    """'1,080 USD'; in another language the currency's name in the form the amount takes
+    ('1,080 دولارًا أمريكيًا', '109 دولارات أمريكية'), chosen by CLDR's plural rules."""
+    if lang == "en" or not currency:
+        return amount_text(amount, currency)
+    whole = math.floor(float(amount) + 0.5)  # the amount as shown, in whole units
+    named = _currency_names(translations(lang).ngettext).get(currency)
+    if named is not None:
+        return named(whole) % {"amount": plain_money(amount)}
     from babel.numbers import UnknownCurrencyError, get_currency_name
 
-    try:
-        name = get_currency_name(currency, round(amount), locale=lang)
+    try:  # CLDR's name, in the plural form for the amount where CLDR has one
+        name = get_currency_name(currency, whole, locale=lang)
     except UnknownCurrencyError:
         name = currency
     return f"{plain_money(amount)} {name}"
+
+
+def _currency_names(ngettext: Callable[[str, str, int], str]) -> Dict[str, Callable[[int], str]]:
+    """Currencies whose names agree with the number in our catalogue: CLDR gives most of them in one
+    form only ('680 دولار أمريكي' where Arabic says '680 دولارًا أمريكيًا')."""
+    return {
+        "USD": lambda n: ngettext("%(amount)s US dollar", "%(amount)s US dollars", n),
+        "EUR": lambda n: ngettext("%(amount)s euro", "%(amount)s euros", n),
+        "GBP": lambda n: ngettext("%(amount)s pound sterling", "%(amount)s pounds sterling", n),
+        "SAR": lambda n: ngettext("%(amount)s Saudi riyal", "%(amount)s Saudi riyals", n),
+        "AED": lambda n: ngettext("%(amount)s UAE dirham", "%(amount)s UAE dirhams", n),
+        "EGP": lambda n: ngettext("%(amount)s Egyptian pound", "%(amount)s Egyptian pounds", n),
+    }
+
+
+_CLDR_PLURAL_ORDER = ("zero", "one", "two", "few", "many", "other")
+
+
+@lru_cache(maxsize=None)
+def plural_form(lang: str) -> Callable[[float], int]:
+    """Which of `lang`'s plural forms, in CLDR's order, a number takes (Babel's CLDR rules)."""
+    from babel import Locale
+
+    rule = Locale.parse(lang).plural_form
+    order = [tag for tag in _CLDR_PLURAL_ORDER if tag in rule.tags or tag == "other"]
+    return lambda value: order.index(rule(value))
+
+
+def wording(lang: str) -> Wording:
+    """How rule snippets write amounts and counted words in `lang` (`advisor.packs.wording`)."""
+    if lang == "en":
+        return ENGLISH
+    return Wording(lambda amount, currency: money(amount, currency, lang), plural_form(lang))
 
 
 def join_words(words: Iterable[str], lang: str) -> str:
@@ -76,14 +116,18 @@ def join_words(words: Iterable[str], lang: str) -> str:
     return _("%(first)s and %(last)s") % {"first": ", ".join(items[:-1]), "last": items[-1]}
 
 
-def snippet_context(decision: Decision) -> Dict[str, Any]:
-    """What a rule's snippet may name for this decision: its facts and the title."""
-    return {**decision.facts, "title": decision.meeting}
+def snippet_context(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
+    """What a rule's snippet may name for this decision (its facts, the title and the currency),
+    and how its filters speak `lang`."""
+    return {**decision.facts, "title": decision.meeting, "currency": decision.cost.currency, WORDING: wording(lang)}
 
 
 def rule_text(fired: FiredRule, field: str, lang: str, context: Mapping[str, Any]) -> Optional[str]:
-    """A fired rule's `because` or `suggestion` in `lang`, else the English one already rendered."""
+    """A fired rule's reason (`field` "because": its `trade_off` when that is what it says) or
+    `suggestion` in `lang`, else the English one already rendered."""
     english = fired.reason if field == "because" else fired.suggestion
+    if field == "because" and fired.trade_off:
+        field = "trade_off"
     source = fired.translations.get(lang, {}).get(field)
     if source is None or english is None:
         return english
@@ -97,7 +141,8 @@ def missing_translations(pack: RulePack, lang: str) -> List[Tuple[str, str]]:
     missing = []
     for rule in pack.rules:
         texts = rule.translations.get(lang, {})
-        for field, english in (("because", rule.because), ("suggestion", rule.suggestion)):
+        for field, english in (("because", rule.because), ("trade_off", rule.trade_off),
+                               ("suggestion", rule.suggestion)):
             if english and field not in texts:
                 missing.append((rule.id, field))
     return missing

@@ -5,6 +5,7 @@ import json
 from typing import Any, Dict, List, Optional, Sequence
 
 from advisor.core.decision import Decision, WhatIf
+from advisor.report.assumed import assumption_texts
 from advisor.report.changes import describe_change
 from advisor.report.i18n import DEFAULT_LANGUAGE, check_language, rule_text, snippet_context
 
@@ -16,15 +17,21 @@ def to_dict(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
     value: Dict[str, Any] = {
         "meeting": d.meeting,
         "source": d.source,
+        "organizer": None if d.organizer is None else d.organizer._asdict(),
+        "start": None if d.start is None else d.start.isoformat(),
         "verdict": d.verdict,
         "score": d.score,
         "threshold": d.threshold,
         "format": d.format,
         "format_scores": dict(d.format_scores),
+        "medium": d.medium,
+        "medium_scores": dict(d.medium_scores),
         "alternative": d.alternative,
+        "margin": d.margin,
+        "assumptions": assumption_texts(d, lang),
         "cost": d.cost._asdict(),
-        "fired": [{"rule": f.rule, "necessity": f.necessity, "formats": dict(f.formats), "reason": f.reason,
-                   "source": f.source} for f in d.fired],
+        "fired": [{"rule": f.rule, "necessity": f.necessity, "formats": dict(f.formats), "media": dict(f.media),
+                   "reason": f.reason, "source": f.source} for f in d.fired],
         "suggestions": list(d.suggestions),
         "rules": {"pack": d.pack, "version": d.version},
         "base": d.base,
@@ -33,7 +40,7 @@ def to_dict(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
         **({"load": dict(d.load)} if d.load is not None else {}),
     }
     if check_language(lang) != DEFAULT_LANGUAGE:
-        context = snippet_context(d)
+        context = snippet_context(d, lang)
         for entry, fired in zip(value["fired"], d.fired):
             entry["reason"] = rule_text(fired, "because", lang, context)
         texts = [rule_text(f, "suggestion", lang, context) for f in d.fired if f.suggestion]

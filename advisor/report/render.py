@@ -11,15 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from advisor.core.decision import Decision, FiredRule
-from advisor.core.vocabulary import ALTERNATIVES, DEFAULT_ALTERNATIVE
+from advisor.core.vocabulary import ALTERNATIVES, DEFAULT_ALTERNATIVE, MEDIA_OF_FORMAT
 from advisor.errors import ConfigError, Problem
 from advisor.report.i18n import (
     DEFAULT_LANGUAGE,
-    bidi_number,
     check_language,
     direction,
     join_words,
-    money,
     num,
     plural_count,
     rule_text,
@@ -32,10 +30,12 @@ from advisor.resources import templates_dir
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
 
+# The wording of the human formats (advisor.report.phrases, .ways, .assumed) is imported by view():
+# a JSON check does not need it.
+
 FORMATS_FOR_PEOPLE = ("text", "markdown", "html")
 OUTPUT_FORMATS = FORMATS_FOR_PEOPLE + ("json",)
 _TEMPLATES = {"text": "decision.txt.j2", "markdown": "decision.md.j2", "html": "decision.html.j2"}
-TOP_REASONS = 3  # the reasons a short justification gives
 
 # Terminal colours of the text format, by what is shown: ANSI SGR codes (green, yellow, bold, dim).
 _STYLES = {"hold": "\x1b[32m\x1b[1m", "skip": "\x1b[33m\x1b[1m", "plus": "\x1b[32m", "minus": "\x1b[33m",
@@ -116,11 +116,27 @@ def _painter(color: bool) -> Callable[[Any, str], str]:
 
 
 def view(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
-    """Everything a template shows about one decision, worded in `lang`; templates stay dumb."""
-    catalogue = translations(check_language(lang))
-    _, ngettext = catalogue.gettext, catalogue.ngettext
+    """Everything a template shows about one decision, worded in `lang`; templates stay dumb.
+
+    Every reason that moved the score (`reasons`: `case` for the verdict, `against` the other
+    way) or the way to meet (`format_reasons`) is here once.
+    """
+    from advisor.report.assumed import assumption_texts
+    from advisor.report.phrases import (
+        about,
+        cost_line,
+        costs,
+        organizer,
+        score_line,
+        score_start,
+        source_name,
+        start_text,
+    )
+    from advisor.report.ways import format_choice, format_names, way
+
+    _ = translations(check_language(lang)).gettext
     d = decision
-    context = snippet_context(d)
+    context = snippet_context(d, lang)
     weighty = sorted((f for f in d.fired if f.necessity), key=lambda f: -abs(f.necessity))
     reasons = [_reason(f, lang, context) for f in weighty]
     widest = max([abs(r["delta"]) for r in reasons] + [1])
@@ -130,8 +146,10 @@ def view(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
     against = [r for r in reasons if (r["delta"] > 0) != d.hold]
     ranked = sorted(d.format_scores.items(), key=lambda kv: -kv[1])
     runner_up = next((name for name, _ in ranked if name != d.format), None)
-    format_names = _format_names(lang)
+    names = format_names(lang)
     widest_format = max([abs(score) for _, score in ranked] + [1])
+    held_as = way(d, lang)
+    once, yearly = costs(d, lang)
     return {
         "d": d,
         "lang": lang,
@@ -139,32 +157,36 @@ def view(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
         "title": d.meeting,
         "verdict": d.verdict,
         "verdict_label": _("HOLD") if d.hold else _("SKIP"),
-        "headline": _hold_sentence(d.format, lang) if d.hold else _("Instead: %(alternative)s.") % {
-            "alternative": alternative_text(d.alternative, lang)},
+        "headline": _("Hold it: %(way)s.") % {"way": _lower_first(held_as, lang)} if d.hold
+        else _("Instead: %(alternative)s.") % {"alternative": alternative_text(d.alternative, lang)},
         "alternative": alternative_text(d.alternative, lang) if d.alternative else None,
-        "score_line": _("score %(score)s/100, threshold %(threshold)s") % {"score": d.score, "threshold": d.threshold},
-        "case": toward[:TOP_REASONS],
+        "score_line": score_line(d, lang),
+        "score_start": score_start(d, lang),
+        "organizer": organizer(d),
+        "date": start_text(d, lang),
+        "file": source_name(d),
+        "about": about(d, lang),
+        "case": toward,
         "case_label": _("Why") if toward else None,
+        "against": against,
         "counter": against[0] if against else None,
         "counter_label": _("Against it") if d.hold else _("In its favour"),
-        "more_reasons": max(0, len(reasons) - len(toward[:TOP_REASONS]) - min(1, len(against))),
         "reasons": reasons,
-        "cost": ngettext("%(hours)s attendee-hour, %(amount)s", "%(hours)s attendee-hours, %(amount)s",
-                         plural_count(d.cost.attendee_hours)) % {
-            "hours": num(d.cost.attendee_hours), "amount": money(d.cost.amount, d.cost.currency, lang)},
-        "yearly_cost": ngettext("%(hours)s attendee-hour and %(amount)s a year",
-                                "%(hours)s attendee-hours and %(amount)s a year",
-                                plural_count(d.cost.yearly_attendee_hours)) % {
-            "hours": num(d.cost.yearly_attendee_hours), "amount": money(d.cost.yearly_amount, d.cost.currency, lang)}
-        if d.facts.get("recurring") else None,
+        "cost": once,
+        "yearly_cost": yearly,
+        "cost_line": cost_line(d, lang),
         "load": _load_line(d, lang),
         "format": d.format,
+        "medium": d.medium,
         "format_label": _("Format") if d.hold else _("Format if held"),
-        "format_name": format_names[d.format],
-        "format_choice": _format_choice(d, runner_up, lang, context),
-        "format_scores": [{"format": name, "name": format_names[name], "score": score,
+        "format_name": held_as,
+        "format_choice": format_choice(d, runner_up, lang),
+        "format_reasons": _format_reasons(d, runner_up, lang, context),
+        "format_reasons_label": _("How it is held") if d.hold else _("How it would be held"),
+        "format_scores": [{"format": name, "name": names[name], "score": score,
                            "share": abs(score) / widest_format} for name, score in ranked],
         "runner_up": runner_up,
+        "assumptions": assumption_texts(d, lang),
         "suggestions": _suggestions(d, lang, context),
         "what_if": _what_if(d, lang),
         "what_if_note": _what_if_note(d, lang),
@@ -172,9 +194,29 @@ def view(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
     }
 
 
+def _lower_first(text: str, lang: str) -> str:
+    return text[:1].lower() + text[1:] if lang == "en" else text
+
+
 def _reason(fired: FiredRule, lang: str, context: Mapping[str, Any]) -> Dict[str, Any]:
     return {"rule": fired.rule, "delta": fired.necessity, "text": rule_text(fired, "because", lang, context),
             "source": fired.source}
+
+
+def _format_reasons(decision: Decision, runner_up: Optional[str], lang: str,
+                    context: Mapping[str, Any]) -> List[str]:
+    """The reasons of the rules that only chose how to meet (no points of necessity) and gave points
+    to the chosen format, the runner-up, or a medium the format allows; those that set the chosen
+    format furthest ahead of the runner-up first."""
+    contenders = {decision.format, runner_up}
+    allowed = MEDIA_OF_FORMAT[decision.format]
+
+    def lead(fired: FiredRule) -> int:
+        return fired.formats.get(decision.format, 0) - (fired.formats.get(runner_up, 0) if runner_up else 0)
+
+    shaping = [f for f in decision.fired if not f.necessity
+               and (contenders & set(f.formats) or set(allowed) & set(f.media))]
+    return [rule_text(f, "because", lang, context) or "" for f in sorted(shaping, key=lambda f: -lead(f))]
 
 
 def _suggestions(decision: Decision, lang: str, context: Mapping[str, Any]) -> List[str]:
@@ -186,39 +228,6 @@ def _suggestions(decision: Decision, lang: str, context: Mapping[str, Any]) -> L
 
 def alternative_text(alternative: Optional[str], lang: str) -> str:
     return translations(lang).gettext(ALTERNATIVES[alternative or DEFAULT_ALTERNATIVE])
-
-
-def _format_names(lang: str) -> Dict[str, str]:
-    _ = translations(lang).gettext
-    return {"formal": _("formal meeting"), "one_on_one": _("one-on-one"), "call": _("call"), "video": _("video")}
-
-
-def _hold_sentence(fmt: str, lang: str) -> str:
-    _ = translations(lang).gettext
-    return {"formal": _("Hold it as a formal meeting in person."),
-            "one_on_one": _("Hold it as a one-on-one conversation."),
-            "call": _("Hold it as a conference call."),
-            "video": _("Hold it as a video conference.")}[fmt]
-
-
-def _format_choice(decision: Decision, runner_up: Optional[str], lang: str, context: Mapping[str, Any]) -> str:
-    """'Video (45) rather than call (20): <the reason that tipped it most>'."""
-    _ = translations(lang).gettext
-    names = _format_names(lang)
-    chosen = decision.format
-    if runner_up is None:
-        return names[chosen]
-    scores = decision.format_scores
-    line = _("%(chosen)s (%(score)s) rather than %(other)s (%(other_score)s)") % {
-        "chosen": names[chosen], "score": bidi_number(scores[chosen], lang), "other": names[runner_up],
-        "other_score": bidi_number(scores[runner_up], lang)}
-    if lang == "en":
-        line = line[:1].upper() + line[1:]
-    tipping = [f for f in decision.fired if f.formats.get(chosen, 0) - f.formats.get(runner_up, 0) > 0]
-    if not tipping:
-        return line + _(": a tie, which goes to the lighter format.")
-    strongest = max(tipping, key=lambda f: f.formats.get(chosen, 0) - f.formats.get(runner_up, 0))
-    return line + _(": ") + (rule_text(strongest, "because", lang, context) or "")
 
 
 def _load_line(decision: Decision, lang: str) -> str:
@@ -242,16 +251,20 @@ def _load_line(decision: Decision, lang: str) -> str:
 
 
 def _against(value: float, limits: Sequence[float], lang: str) -> str:
-    """', reaching the rules' threshold of 15, short of 20'."""
+    """', above the rules' threshold of 15, short of 20'; 'at' for a load equal to a threshold."""
     catalogue = translations(lang)
     _, ngettext = catalogue.gettext, catalogue.ngettext
-    past = [num(limit) for limit in limits if value >= limit]
+    above = [num(limit) for limit in limits if value > limit]
+    at = [num(limit) for limit in limits if value == limit]
     short = [num(limit) for limit in limits if value < limit]
     clauses = []
-    if past:
-        clauses.append(ngettext("reaching the rules' threshold of %(limits)s",
-                                "reaching the rules' thresholds of %(limits)s", len(past)) % {
-            "limits": join_words(past, lang)})
+    if above:
+        clauses.append(ngettext("above the rules' threshold of %(limits)s",
+                                "above the rules' thresholds of %(limits)s", len(above)) % {
+            "limits": join_words(above, lang)})
+    if at:  # thresholds are distinct: the load equals one of them at most
+        clauses.append(_("at the rules' threshold of %(limits)s") % {"limits": at[0]})
+    past = above + at
     if short and past:
         clauses.append(_("short of %(limits)s") % {"limits": join_words(short, lang)})
     elif short:
@@ -278,12 +291,20 @@ def _what_if_note(decision: Decision, lang: str) -> Optional[str]:
     _ = translations(lang).gettext
     if what_if.combined:
         return _("No single change is enough; all of these together would:")
+    if decision.hold:  # how robust the hold is, and its realistic risks
+        from advisor.report.phrases import margin_word
+
+        word = margin_word(decision, lang)
+        if what_if.changes:
+            return _("%(verdict)s; any one of these would make it a skip:") % {"verdict": _capital(word, lang)}
+        return _("%(verdict)s: no realistic single change makes it a skip.") % {"verdict": _capital(word, lang)}
     if what_if.changes:
         return None
-    if decision.hold:
-        return _("None of the changes tried (agenda, length, audience, frequency, decision, load) makes it a skip.")
-    return _("None of the changes tried (agenda, length, audience, frequency, decision, load), even together, "
-             "makes it worth holding.")
+    return _("No realistic change, even several together, makes it worth holding.")
+
+
+def _capital(text: str, lang: str) -> str:
+    return text[:1].upper() + text[1:] if lang == "en" else text
 
 
 @lru_cache(maxsize=8)

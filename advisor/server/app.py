@@ -391,7 +391,8 @@ def _internal_error(req: falcon.Request, resp: falcon.Response, error: Exception
 def _rule_dict(rule: Rule) -> Dict[str, Any]:
     return {
         "id": rule.id, "description": rule.description, "when": rule.when, "necessity": rule.necessity,
-        "formats": dict(rule.formats), "alternative": rule.alternative, "suggestion": rule.suggestion,
+        "formats": dict(rule.formats), "media": dict(rule.media), "alternative": rule.alternative,
+        "suggestion": rule.suggestion,
         "because": rule.because, "source": rule.source, "pack": rule.pack,
         "file": rule.file.replace("\\", "/").rsplit("/", 1)[-1], "line": rule.line,
     }

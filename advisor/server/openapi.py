@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from advisor.core.vocabulary import FORMATS
+from advisor.core.vocabulary import FORMATS, MEDIA
 from advisor.inputs.schema import MEETING_SCHEMA
 from advisor.server.bodies import MAX_BATCH
 from advisor.server.idempotency import MAX_KEY_LENGTH
@@ -158,7 +158,7 @@ def openapi_document(tokens: bool = False) -> Dict[str, Any]:
                         "type": "object", "required": ["id", "description", "when", "because", "source"],
                         "properties": {"id": {"type": "string"}, "description": {"type": "string"}, "when": {},
                                        "necessity": {"type": "integer"}, "formats": _FORMAT_POINTS,
-                                       "alternative": {"type": ["string", "null"]},
+                                       "media": _MEDIUM_POINTS, "alternative": {"type": ["string", "null"]},
                                        "suggestion": {"type": ["string", "null"]}, "because": {"type": "string"},
                                        "source": {"type": "string"}, "pack": {"type": "string"},
                                        "file": {"type": "string"}, "line": {"type": "integer"}}}},
@@ -179,6 +179,9 @@ def openapi_document(tokens: bool = False) -> Dict[str, Any]:
 _FORMAT_NAMES = list(FORMATS)
 _FORMAT_POINTS = {"type": "object", "propertyNames": {"enum": _FORMAT_NAMES},
                   "additionalProperties": {"type": "integer"}}
+_MEDIUM_NAMES = list(MEDIA)
+_MEDIUM_POINTS = {"type": "object", "propertyNames": {"enum": _MEDIUM_NAMES},
+                  "additionalProperties": {"type": "integer"}}
 _DECISION_SCHEMA: Dict[str, Any] = {
     "description": "docs/decision.md; further keys may be added",
     "type": "object",
@@ -192,15 +195,20 @@ _DECISION_SCHEMA: Dict[str, Any] = {
         "threshold": {"type": "integer", "minimum": 0, "maximum": 100},
         "format": {"enum": _FORMAT_NAMES},
         "format_scores": _FORMAT_POINTS,
+        "medium": {"enum": _MEDIUM_NAMES},
+        "medium_scores": _MEDIUM_POINTS,
         "alternative": {"type": ["string", "null"]},
+        "margin": {"type": "integer", "description": "score - threshold"},
+        "assumptions": {"type": "array", "items": {"type": "string"}},
         "cost": {"type": "object", "required": ["attendee_hours", "amount", "currency"],
-                 "properties": {"attendee_hours": {"type": "number"}, "amount": {"type": "number"},
+                 "properties": {"attendee_hours": {"type": "number"}, "staff_hours": {"type": "number"},
+                                "guest_hours": {"type": "number"}, "amount": {"type": "number"},
                                 "currency": {"type": "string"}, "yearly_attendee_hours": {"type": "number"},
                                 "yearly_amount": {"type": "number"}}},
         "fired": {"type": "array", "items": {
             "type": "object", "required": ["rule", "necessity", "formats", "reason"],
             "properties": {"rule": {"type": "string"}, "necessity": {"type": "integer"}, "formats": _FORMAT_POINTS,
-                           "reason": {"type": "string"}, "source": {"type": "string"}}}},
+                           "media": _MEDIUM_POINTS, "reason": {"type": "string"}, "source": {"type": "string"}}}},
         "suggestions": {"type": "array", "items": {"type": "string"}},
         "rules": {"type": "object", "required": ["pack", "version"],
                   "properties": {"pack": {"type": "string"}, "version": {"type": "string"}}},
