@@ -245,3 +245,12 @@ def test_a_series_reasons_read_as_its_decision_report_words_them(lang):
     reasons = top_reasons(SimpleNamespace(decision=decision), lang, most=len(decision.fired))
     assert len(reasons) > 5
     assert reasons == [r["text"] for r in view(decision, lang)["reasons"] if r["delta"] < 0][:len(reasons)]
+
+
+def test_an_arabic_audit_reads_right_to_left_with_arabic_punctuation(cli, exports):
+    code, out, _ = cli("audit", str(exports), "--at", AT, "--format", "markdown", "--lang", "ar")
+    assert code == 0 and out.startswith('<div dir="rtl" lang="ar">\n\n# تدقيق الاجتماعات') and out.endswith("</div>\n")
+    code, out, _ = cli("audit", str(exports), "--at", AT, "--lang", "ar")
+    assert code == 0 and "؛" in out and ";" not in out
+    code, out, _ = cli("audit", str(exports), "--at", AT, "--format", "markdown")
+    assert code == 0 and out.startswith("# Meeting audit")
