@@ -226,3 +226,31 @@ def test_each_decided_series_says_how_people_would_meet(cli, exports):
     decided = [one for one in series if one["verdict"] is not None]
     assert decided and all(one["medium"] in MEDIA_OF_FORMAT[one["format"]] for one in decided)
     assert all(one["medium"] is None for one in series if one["verdict"] is None)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_series_reasons_read_as_its_decision_report_words_them(lang):
+    """The audit's reasons are the decision's, counted words and amounts in the reader's language
+    (a daily meeting of 100 is held 250 times a year, not 'once')."""
+    from types import SimpleNamespace
+
+    from advisor.api import Advisor
+    from advisor.report.audit import top_reasons
+    from advisor.report.render import view
+
+    decision = Advisor().check({
+        "title": "Daily numbers", "purposes": ["status_update"], "duration_minutes": 15, "recurrence": "daily",
+        "audience": [{"role": "sales_manager"}, {"role": "sales_rep", "count": 99}],
+        "recent_load": {"meeting_hours": 22, "meetings": 19, "same_topic_days_ago": 3}})
+    reasons = top_reasons(SimpleNamespace(decision=decision), lang, most=len(decision.fired))
+    assert len(reasons) > 5
+    assert reasons == [r["text"] for r in view(decision, lang)["reasons"] if r["delta"] < 0][:len(reasons)]
+
+
+def test_an_arabic_audit_reads_right_to_left_with_arabic_punctuation(cli, exports):
+    code, out, _ = cli("audit", str(exports), "--at", AT, "--format", "markdown", "--lang", "ar")
+    assert code == 0 and out.startswith('<div dir="rtl" lang="ar">\n\n# تدقيق الاجتماعات') and out.endswith("</div>\n")
+    code, out, _ = cli("audit", str(exports), "--at", AT, "--lang", "ar")
+    assert code == 0 and "؛" in out and ";" not in out
+    code, out, _ = cli("audit", str(exports), "--at", AT, "--format", "markdown")
+    assert code == 0 and out.startswith("# Meeting audit")

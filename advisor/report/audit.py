@@ -95,7 +95,7 @@ def top_reasons(one: SeriesAudit, lang: str, most: int = TOP_REASONS) -> List[st
     d = one.decision
     if d is None:
         return [unknown_hint(lang)]
-    context = snippet_context(d)
+    context = snippet_context(d, lang)
     toward = sorted((f for f in d.fired if f.necessity and (f.necessity > 0) == d.hold),
                     key=lambda f: -abs(f.necessity))
     return [text for text in (rule_text(f, "because", lang, context) for f in toward[:most]) if text]
