@@ -124,9 +124,23 @@ def test_file_too_large(refused):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
-def test_an_endless_file_is_refused_not_read(cli):
+def test_a_device_is_refused_not_read(cli):
     code, _, err = cli("check", "/dev/zero")
-    assert (code, err) == (2, "/dev/zero: file too large: over the limit of 1048576 bytes (1 MiB)\n")
+    assert (code, err) == (2, "/dev/zero: cannot read the file: it is a device, not a file\n")
+
+
+def test_an_endless_pipe_is_read_no_further_than_the_limit(cli, tmp_path):
+    import subprocess
+
+    endless = subprocess.Popen(["yes", "title: x"], stdout=subprocess.PIPE)  # never ends by itself
+    pipe = f"/dev/fd/{endless.stdout.fileno()}"  # as the shell names <(yes 'title: x')
+    try:
+        code, _, err = cli("check", pipe)
+    finally:
+        endless.kill()
+        endless.wait()
+        endless.stdout.close()
+    assert (code, err) == (2, f"{pipe}: file too large: over the limit of 1048576 bytes (1 MiB)\n")
 
 
 def test_nesting_depth(refused):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ import recurring_ical_events
 import x_wr_timezone
 
 from advisor.errors import InputError, Problem, describe
+from advisor.inputs.files import read_file, regular_files
 from advisor.inputs.yamlsafe import decode
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # measured ~15 s to read (icalendar parses ~1.4 MB/s); export a shorter range
@@ -417,11 +419,15 @@ def calendar_files(paths: Iterable[PathLike]) -> List[str]:
     for path in paths:
         entry = Path(path)
         if entry.is_dir():
-            inside = sorted(p for p in entry.iterdir() if p.is_file() and p.suffix.lower() == ".ics")
+            try:
+                inside = regular_files(entry, (".ics",), hidden_files=True, ignore_case=True)
+            except OSError as error:
+                problems.append(Problem(str(path), f"cannot read the folder: {error.strerror or error}"))
+                continue
             if not inside:
                 problems.append(Problem(str(path), "the folder holds no .ics file"))
-            files.extend(str(p) for p in inside)
-        elif entry.is_file():
+            files.extend(inside)
+        elif entry.exists():  # a file, or a pipe named here; read_calendar_file refuses the rest
             files.append(str(path))
         else:
             problems.append(Problem(str(path), "cannot read the calendar: No such file or directory"))
@@ -432,15 +438,13 @@ def calendar_files(paths: Iterable[PathLike]) -> List[str]:
 
 def read_calendar_file(file: str, max_bytes: int = MAX_FILE_BYTES) -> Tuple[List[Any], "_Lines"]:
     """The VCALENDARs of one file, and where its lines are; InputError if unreadable."""
-    path = Path(file)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError([_too_large(file, size, max_bytes)])
-        raw = path.read_bytes()
+        size = os.stat(file).st_size
     except OSError as error:
         raise InputError([Problem(file, f"cannot read the calendar: {error.strerror or error}")]) from None
-    return parse_calendar(raw, file, max_bytes)
+    if size > max_bytes:  # a regular file says its size: refused without reading it
+        raise InputError([_too_large(file, size, max_bytes)])
+    return parse_calendar(read_file(file, max_bytes), file, max_bytes)
 
 
 def parse_calendar(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES) -> Tuple[List[Any], "_Lines"]:

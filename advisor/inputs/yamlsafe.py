@@ -18,6 +18,9 @@ Scalars follow YAML 1.1 as PyYAML reads them, with two changes towards YAML 1.2 
 `1e3` is a number, and dates stay text (no field of ours is a date, and a date object
 would only make a confusing error).
 
+Files are read by `advisor.inputs.files` (bounded, files and pipes only); `read_file` and
+`read_stream` are also found here.
+
 JSON is YAML, with one exception handled here: JSON writes characters beyond the Basic
 Multilingual Plane (emoji) as surrogate pairs, `"\\ud83d\\ude00"`, which YAML refuses.
 """
@@ -25,9 +28,8 @@ from __future__ import annotations
 
 import bisect
 import json
-import os
 import re
-from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -35,6 +37,9 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from advisor.errors import InputError, Problem, describe
+from advisor.inputs.files import MAX_BYTES, read_file, read_stream, too_large
+
+__all__ = ["Document", "MAX_BYTES", "decode", "format_path", "load_yaml", "read_file", "read_stream"]
 
 try:  # the C parser is many times faster; fall back to the pure-Python one.
     from yaml import CSafeLoader as _Loader
@@ -44,11 +49,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 Path = Tuple[Any, ...]
 Position = Tuple[int, int]  # 1-based line and column
 
-MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 20_000
 MAX_ALIASES = 200
-_FIRST_READ = 16 * 1024  # bytes, when a stream does not say how many it holds
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
@@ -480,40 +483,6 @@ class _Builder:
         self._place(value, size, event.start_mark)
 
 
-def _too_large(file: str, max_bytes: int) -> InputError:
-    return InputError([Problem(file, f"file too large: over the limit of {max_bytes} bytes "
-                                     f"({max_bytes / 1024 / 1024:g} MiB)")])
-
-
-def read_file(path: Union[str, "os.PathLike[str]"], max_bytes: int = MAX_BYTES, name: Optional[str] = None) -> bytes:
-    """The bytes of a file, read no further than the limit (`/dev/zero` is refused, not read).
-
-    Raises InputError for a file that cannot be read or is too large.
-    """
-    name = str(path) if name is None else name
-    try:
-        with open(path, "rb") as stream:
-            size = os.fstat(stream.fileno()).st_size  # 0 for a pipe or a device: unknown
-            return read_stream(stream, name, max_bytes, size or _FIRST_READ)
-    except OSError as error:
-        raise InputError([Problem(name, f"cannot read the file: {error.strerror or error}")]) from None
-
-
-def read_stream(stream: BinaryIO, file: str, max_bytes: int = MAX_BYTES, expected: int = _FIRST_READ) -> bytes:
-    """At most `max_bytes` from a binary stream (standard input), or InputError.
-
-    `expected` bytes (and one more, to see the end) are asked for first: asking for the whole
-    limit at once allocates all of it, which cost a small proposal more than parsing it.
-    """
-    first = min(expected, max_bytes) + 1
-    raw = stream.read(first)
-    if len(raw) == first:  # buffered reads come back short only at the end
-        raw += stream.read(max_bytes + 1 - len(raw))
-    if len(raw) > max_bytes:
-        raise _too_large(file, max_bytes)
-    return raw
-
-
 def decode(raw: bytes, file: str) -> str:
     """UTF-8 text (a BOM allowed), or an error naming the first bad byte's line and column."""
     try:
@@ -579,7 +548,7 @@ def load_yaml(
     """
     size = len(source.encode("utf-8", errors="surrogatepass") if isinstance(source, str) else source)
     if size > max_bytes:
-        raise _too_large(file, max_bytes)
+        raise too_large(file, max_bytes)
     text = decode(source, file) if isinstance(source, bytes) else source
     empty = InputError([Problem(file, f"the file is empty: expected {expected}")])
     if not text or text.isspace():

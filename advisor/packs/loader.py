@@ -22,7 +22,8 @@ from advisor.core.rules import TEMPLATE_NAMES, Rule, RulePack
 from advisor.core.vocabulary import ALTERNATIVES, FORMATS
 from advisor.engine.durable import ALPHA_BUDGET, alpha_cost
 from advisor.errors import InputError, Problem, RuleError, choice_hint, describe, did_you_mean
-from advisor.inputs.yamlsafe import Document, load_yaml, read_file
+from advisor.inputs.files import YAML_SUFFIXES, read_file, regular_files
+from advisor.inputs.yamlsafe import Document, load_yaml
 from advisor.packs.conditions import compile_condition, facts_used, parse
 from advisor.packs.sandbox import TemplateProblem, check_template, render_snippet
 
@@ -93,12 +94,12 @@ def load_pack(folder: Union[str, Path], pack: Optional[str] = None) -> List[Rule
 
 def _load_pack(folder: Path, pack: str) -> Tuple[List[Rule], List[Problem]]:
     """The sound rules of a pack, and the problems of the others (in file order, then by position)."""
-    if folder.is_file():
+    named_file = folder.exists() and not folder.is_dir()  # a file or a pipe: read_file refuses the rest
+    if named_file:
         files = [folder]
     elif folder.is_dir():
         try:
-            files = sorted(p for p in folder.iterdir()
-                           if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and not p.is_dir())
+            files = [Path(p) for p in regular_files(folder, YAML_SUFFIXES)]
         except OSError as error:
             return [], [Problem(str(folder), f"cannot read the folder: {error.strerror or error}")]
         if not files:
@@ -111,7 +112,7 @@ def _load_pack(folder: Path, pack: str) -> Tuple[List[Rule], List[Problem]]:
     for path in files:
         first = len(problems)
         try:
-            document = load_yaml(read_file(path), str(path), expected="a list of rules")
+            document = load_yaml(read_file(path, pipes=named_file), str(path), expected="a list of rules")
         except InputError as error:  # the YAML reader's problems apply to rule files alike
             problems.extend(error.problems)
             continue

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 
 from advisor.core.decision import Decision, FiredRule
 from advisor.core.vocabulary import ALTERNATIVES, DEFAULT_ALTERNATIVE
-from advisor.errors import ConfigError, Problem
+from advisor.errors import ConfigError, InputError, Problem
+from advisor.inputs.files import read_file
+from advisor.inputs.yamlsafe import decode
 from advisor.report.i18n import (
     DEFAULT_LANGUAGE,
     bidi_number,
@@ -36,6 +38,7 @@ FORMATS_FOR_PEOPLE = ("text", "markdown", "html")
 OUTPUT_FORMATS = FORMATS_FOR_PEOPLE + ("json",)
 _TEMPLATES = {"text": "decision.txt.j2", "markdown": "decision.md.j2", "html": "decision.html.j2"}
 TOP_REASONS = 3  # the reasons a short justification gives
+MAX_TEMPLATE_BYTES = 1024 * 1024  # of a --template: ours are 2 to 8 KiB
 
 # Terminal colours of the text format, by what is shown: ANSI SGR codes (green, yellow, bold, dim).
 _STYLES = {"hold": "\x1b[32m\x1b[1m", "skip": "\x1b[33m\x1b[1m", "plus": "\x1b[32m", "minus": "\x1b[33m",
@@ -78,10 +81,9 @@ def _render_user_template(environment: "SandboxedEnvironment", path: Path, views
     from jinja2 import TemplateError, TemplateSyntaxError
 
     try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError([Problem(str(path), f"cannot read the template: {getattr(error, 'strerror', None) or error}")]
-                          ) from None
+        source = decode(read_file(path, MAX_TEMPLATE_BYTES), str(path))
+    except InputError as error:
+        raise ConfigError(error.problems) from None
     try:
         return environment.from_string(source).render(decisions=views, paint=paint)
     except TemplateSyntaxError as error:
