@@ -260,6 +260,48 @@ def test_json_surrogate_pairs_are_read_and_later_columns_stay_right(refused, cli
         f"emoji.json:1:{column}: duration_minutes: expected an integer from 5 to 480, found 'long'"]
 
 
+@pytest.mark.parametrize("written", ["1:30", "0x1e", "017", "0b11110", "3_0", "1:30.5", "0o36"])
+def test_numbers_only_yaml_1_1_reads_stay_text_and_a_number_field_says_so(refused, written):
+    text = VALID.replace("duration_minutes: 30", f"duration_minutes: {written}")
+    assert refused(text) == [f"meeting.yaml:3:19: duration_minutes: expected an integer from 5 to 480, "
+                             f"found '{written}'"]
+
+
+def test_a_title_in_base_60_is_text_and_costs_nothing_to_read(cli, tmp_path):
+    path = tmp_path / "m.yaml"
+    title = "1:59" + ":59" * 200_000  # 600 KB; YAML 1.1 makes it one integer, at a cost quadratic in its length
+    path.write_text(VALID.replace("title: Weekly pipeline review", f"title: {title}"))
+    code, out, err = cli("check", "-f", "json", "--no-what-if", str(path))
+    assert (code, err) == (1, "") and json.loads(out)["meeting"] == title
+
+
+@pytest.mark.parametrize("written,digits", [("9" * 21, "21"), ("-" + "9" * 5000, "5,000"), ("1" * 4400, "4,400")])
+def test_an_integer_too_long_is_refused_before_it_is_converted(refused, written, digits):
+    text = VALID.replace("duration_minutes: 30", f"duration_minutes: {written}")
+    assert refused(text) == [f"meeting.yaml:3:19: duration_minutes: number too long: {digits} digits, "
+                             "at most 20 are read"]
+    assert refused(f'{{"title": "x", "count": {written}}}', "m.json") == [
+        f"m.json:1:25: count: number too long: {digits} digits, at most 20 are read"]
+
+
+@pytest.mark.parametrize("tagged", ['!!int "0x1e"', '!!int "1:30"', '!!float "1:30"'])
+def test_a_number_tag_takes_decimal_digits_only(refused, tagged):
+    text = VALID.replace("duration_minutes: 30", f"duration_minutes: {tagged}")
+    kind = tagged[2:tagged.index(" ")]
+    assert refused(text) == [f"meeting.yaml:3:19: duration_minutes: cannot read the value "
+                             f"{tagged.split(' ')[1].replace(chr(34), chr(39))} as {kind}: "
+                             "expected a number in decimal digits"]
+
+
+def test_a_lone_surrogate_is_refused_as_bad_text(refused):
+    assert refused('{"title": "Launch \\ud83d"}\n', "m.json") == [
+        "m.json:1:19: not valid text: the escape \\ud83d is half of a character (a lone surrogate); "
+        "write the character itself"]
+    assert refused('title: "a \\udc00 b"\n') == [
+        "meeting.yaml:1:11: not valid text: the escape \\udc00 is half of a character (a lone surrogate); "
+        "write the character itself"]
+
+
 def test_exponent_numbers_as_json_writes_them(cli, tmp_path):
     path = tmp_path / "load.json"
     path.write_text(json.dumps({"title": "x", "purposes": "coaching", "duration_minutes": 3e1,
