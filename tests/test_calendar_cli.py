@@ -105,6 +105,16 @@ def test_load_refuses_a_bad_moment_and_a_missing_file(cli, tmp_path, exports):
                "found 'next monday'\n")
     assert cli("load", str(tmp_path / "nope.ics")) == (
         2, "", f"{tmp_path / 'nope.ics'}: cannot read the calendar: No such file or directory\n")
+    assert cli("load", str(exports), "--at", "0001-01-02T00:00Z") == (
+        2, "", "--at: expected a date from the year 1900 to 2200, found 0001-01-02T00:00:00+00:00\n")
+
+
+def test_check_refuses_a_proposal_start_outside_the_calendar_years(cli, tmp_path, exports):
+    proposal = tmp_path / "m.yaml"
+    proposal.write_text("title: x\npurposes: coaching\nduration_minutes: 30\nstart: 0001-01-02T00:00Z\n"
+                        "audience: [{role: sales_rep, email: dana@example.com}]\n")
+    assert cli("check", str(proposal), "--calendar", str(exports)) == (
+        2, "", f"{proposal}: start: expected a date from the year 1900 to 2200, found 0001-01-02T00:00:00+00:00\n")
 
 
 def check_json(cli, *args: str):
