@@ -275,6 +275,30 @@ def test_anything_else_is_left_to_jinja(source: str) -> None:
     assert snippets.render_snippet(source, context) == jinja_render(source, context)
 
 
+@pytest.mark.parametrize("source", [
+    "{{ 'x' * attendees }}", "{{ '%150d' % attendees }}", "{{ title ~ title ~ title ~ title }}",
+    "{{ title + title + title + title }}", "{{ title | replace('a', 'aaaaaaaaaaaaaaaa') }}", "{{ purposes | join(title) }}",
+    "{{ '%s' % title }}{{ title }}{{ title }}{{ title }}",
+])
+def test_the_compiled_path_keeps_the_budget_jinja_keeps(source: str) -> None:
+    from advisor.packs.budget import OverBudget
+
+    expression = snippets.python_expression(source)
+    assert expression is not None, "translated, so that the quick path is the one tested"
+    render = _compiled({source: expression})[source]
+    large = {"attendees": 100_000_000, "title": "a" * 12_000, "purposes": ["coaching"] * 20}
+    small = {"attendees": 3, "title": "a", "purposes": ["coaching"]}
+    for context in (large, small):
+        try:
+            expected = jinja_render(source, context)
+        except OverBudget as slow:
+            with pytest.raises(OverBudget) as fast:
+                render(context)
+            assert str(fast.value) == str(slow)
+        else:
+            assert context is small and render(context) == expected
+
+
 def test_a_failing_snippet_fails_with_jinjas_own_error() -> None:
     source = "{{ load_hours | num }} hours"
     snippets.register(snippets.compile_renderers({source: snippets.python_expression(source)}))

@@ -24,6 +24,7 @@ from advisor.engine.durable import ALPHA_BUDGET, alpha_cost
 from advisor.errors import InputError, Problem, RuleError, choice_hint, describe, did_you_mean
 from advisor.inputs.files import YAML_SUFFIXES, read_file, regular_files
 from advisor.inputs.yamlsafe import Document, load_yaml
+from advisor.packs.budget import OverBudget
 from advisor.packs.conditions import compile_condition, facts_used, parse
 from advisor.packs.sandbox import TemplateProblem, check_template, render_snippet
 
@@ -261,14 +262,20 @@ def _split_languages(item: Dict[str, Any], report: Any) -> Tuple[Dict[str, Any],
 
 
 _SAMPLE = {"int": 3, "number": 2.5, "bool": True}
+# The largest values a proposal can give, or larger: a snippet within the budget on these is
+# within it on any proposal that makes its rule fire (counts, money and text only grow it).
+_WORST = {"int": 10**9, "number": 1e12, "bool": True}
+_WORST_TITLE = "W" * 20_000  # twice the budget's MAX_VALUE: printing it once is no growth, twice is
 
 
 def _try_template(source: str, read: Sequence[str]) -> Optional[str]:
-    """Why a template fails on a plausible proposal, or None: found when the pack loads, not in an approval.
+    """Why a template fails on a plausible proposal, or breaks the budget on the largest one, or
+    None: found when the pack loads, not in an approval.
 
     An optional fact that the condition does not read may be unknown (None) when the rule fires.
     """
     context: Dict[str, Any] = {"title": "Weekly review"}
+    worst: Dict[str, Any] = {"title": _WORST_TITLE}
     for name, spec in FACTS.items():
         if spec.optional and name not in read:
             context[name] = None
@@ -276,13 +283,25 @@ def _try_template(source: str, read: Sequence[str]) -> Optional[str]:
             context[name] = _SAMPLE[spec.kind]
         else:
             context[name] = spec.words[0] if spec.kind == "word" else list(spec.words[:2])
+        if spec.kind in _WORST:
+            worst[name] = _WORST[spec.kind]
+        else:
+            worst[name] = max(spec.words, key=len) if spec.kind == "word" else list(spec.words)
     try:
         render_snippet(source, context)
+    except OverBudget as error:
+        return f"template would do too much work: {error}"
     except Exception as error:  # any failure of the author's template is the author's to fix
         unknown = [name for name, value in context.items() if value is None and re.search(rf"\b{name}\b", source)]
         hint = (f" ({unknown[0]} may be unknown here: require it with '{unknown[0]}: {{known: true}}')"
                 if unknown else "")
         return f"template fails on a sample proposal: {type(error).__name__}: {error}{hint}"
+    try:
+        render_snippet(source, worst)
+    except OverBudget as error:
+        return f"template would do too much work on a large proposal: {error}"
+    except Exception:  # a failure only on extreme values (a division by a huge count...): not the budget's concern
+        pass
     return None
 
 

@@ -11,13 +11,20 @@ compiled, stored with the pack (`advisor.packs.cache`) and registered here; `ren
 uses them, and Jinja (`advisor.packs.sandbox`) renders every other snippet, and renders again any
 snippet whose expression fails, so that errors read exactly as Jinja reports them.
 tests/test_fast_paths.py renders every construct both ways and compares.
+
+The expressions keep the budget Jinja's sandbox keeps (`advisor.packs.budget`): `*`, `%` and
+`+`, `replace`, `join` and `~` go through helpers that refuse to build a huge value, and the
+text written is bounded as Jinja's is.
 """
 from __future__ import annotations
 
+from functools import partial
 from types import CodeType
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
 from advisor.core.numbers import money, num
+from advisor.packs.budget import bounded_concat, check_binop, check_join, check_output, check_replace, given_text
+from advisor.packs.sandbox import CONCAT_FILTER
 from advisor.packs.sandbox import render_snippet as render_with_jinja
 
 Renderer = Callable[[Mapping[str, Any]], str]
@@ -48,11 +55,17 @@ def register(code: CodeType) -> None:
     _registry.update(namespace["RENDERERS"])
 
 
-def _join(value: Any, d: Any = "") -> str:
-    return str(d).join(map(str, value))
+# The helpers that may build a large value take the context first: the budget's checks find the
+# longest text given in it only when a value grows past MAX_VALUE.
+
+def _join(c: Mapping[str, Any], value: Any, d: Any = "") -> str:
+    parts = [str(part) for part in value]
+    check_join(parts, str(d), partial(given_text, c))
+    return str(d).join(parts)
 
 
-def _replace(value: Any, old: Any, new: Any, count: Optional[int] = None) -> str:
+def _replace(c: Mapping[str, Any], value: Any, old: Any, new: Any, count: Optional[int] = None) -> str:
+    check_replace(value, old, new, -1 if count is None else count, partial(given_text, c))
     return str(value).replace(str(old), str(new), -1 if count is None else count)
 
 
@@ -68,12 +81,32 @@ def _capitalize(value: Any) -> str:
     return str(value).capitalize()
 
 
-def _concat(*parts: Any) -> str:
-    return "".join(map(str, parts))
+def _concat(c: Mapping[str, Any], *parts: Any) -> str:
+    return bounded_concat(map(str, parts), partial(given_text, c))
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _line(c: Mapping[str, Any], text: str) -> str:
+    """The text written, within the output budget, on one line."""
+    return " ".join(check_output(text, partial(given_text, c)).split())
+
+
+def _mul(c: Mapping[str, Any], left: Any, right: Any) -> Any:
+    check_binop("*", left, right, partial(given_text, c))
+    return left * right
+
+
+def _mod(c: Mapping[str, Any], left: Any, right: Any) -> Any:
+    check_binop("%", left, right, partial(given_text, c))
+    return left % right
+
+
+def _add(c: Mapping[str, Any], left: Any, right: Any) -> Any:
+    check_binop("+", left, right, partial(given_text, c))
+    return left + right
 
 
 # filter name -> (helper name, how many arguments it takes besides the value: min, max)
@@ -87,10 +120,13 @@ _FILTERS = {
     "capitalize": ("_capitalize", 0, 0),
     "length": ("len", 0, 0),
 }
+_GIVEN_CONTEXT = ("_join", "_replace")  # helpers that take the context first, for the budget
 _HELPERS: Dict[str, Any] = {"num": num, "money": money, "_join": _join, "_replace": _replace, "_lower": _lower,
-                            "_upper": _upper, "_capitalize": _capitalize, "_concat": _concat, "_one_line": _one_line}
+                            "_upper": _upper, "_capitalize": _capitalize, "_concat": _concat, "_one_line": _one_line,
+                            "_line": _line, "_mul": _mul, "_mod": _mod, "_add": _add}
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in", "notin": "not in"}
-_ARITHMETIC = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "FloorDiv": "//", "Mod": "%"}
+_ARITHMETIC = {"Sub": "-", "Div": "/", "FloorDiv": "//"}  # cannot build a large value
+_BUDGETED = {"Add": "_add", "Mul": "_mul", "Mod": "_mod"}  # may: checked by the budget's helpers
 
 
 class _Unsupported(Exception):
@@ -107,7 +143,7 @@ def python_expression(source: str) -> Optional[str]:
         text = [part for node in template.body if type(node).__name__ == "Output" for part in node.nodes]
         if len(text) == len(template.body) and all(type(part).__name__ == "TemplateData" for part in text):
             return repr(_one_line("".join(part.data for part in text)))  # no placeholders: render it once
-        return f"_one_line({_Translator().body(template.body)})"
+        return f"_line(c, {_Translator().body(template.body)})"
     except Exception:  # _Unsupported, or a snippet Jinja itself refuses (Jinja reports it when rendering)
         return None
 
@@ -154,8 +190,6 @@ class _Translator:
             return repr(node.value)
         if kind == "Filter":
             return self.filter(node)
-        if kind == "Concat":
-            return f"_concat({', '.join(self.expression(child) for child in node.nodes)})"
         if kind == "CondExpr" and node.expr2 is not None:
             return (f"({self.expression(node.expr1)} if {self.expression(node.test)} "
                     f"else {self.expression(node.expr2)})")
@@ -172,13 +206,19 @@ class _Translator:
             return f"(-{self.expression(node.node)})"
         if kind in _ARITHMETIC:
             return f"({self.expression(node.left)} {_ARITHMETIC[kind]} {self.expression(node.right)})"
+        if kind in _BUDGETED:
+            return f"{_BUDGETED[kind]}(c, {self.expression(node.left)}, {self.expression(node.right)})"
         raise _Unsupported(kind)
 
     def filter(self, node: Any) -> str:
+        if node.name == CONCAT_FILTER and type(node.node).__name__ == "List":  # a '~', within the budget
+            return f"_concat(c, {', '.join(self.expression(child) for child in node.node.items)})"
         if node.name not in _FILTERS or node.kwargs or node.dyn_args or node.dyn_kwargs or node.node is None:
             raise _Unsupported(f"filter {node.name}")
         helper, least, most = _FILTERS[node.name]
         if not least <= len(node.args) <= most:
             raise _Unsupported(f"filter {node.name} with {len(node.args)} arguments")
         arguments = [self.expression(node.node)] + [self.expression(argument) for argument in node.args]
+        if helper in _GIVEN_CONTEXT:
+            arguments.insert(0, "c")
         return f"{helper}({', '.join(arguments)})"

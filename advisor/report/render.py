@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 
 from advisor.core.decision import Decision, FiredRule
 from advisor.core.vocabulary import ALTERNATIVES, DEFAULT_ALTERNATIVE
-from advisor.errors import ConfigError, InputError, Problem
-from advisor.inputs.files import read_file
-from advisor.inputs.yamlsafe import decode
+from advisor.errors import ConfigError, Problem
+from advisor.packs.budget import rendering, report_limits
 from advisor.report.i18n import (
     DEFAULT_LANGUAGE,
     bidi_number,
@@ -29,6 +28,7 @@ from advisor.report.i18n import (
     translations,
 )
 from advisor.report.json_format import to_json, what_if_list
+from advisor.report.templates import loader, read_template, render_file_template, sandbox
 from advisor.resources import templates_dir
 
 if TYPE_CHECKING:
@@ -38,7 +38,6 @@ FORMATS_FOR_PEOPLE = ("text", "markdown", "html")
 OUTPUT_FORMATS = FORMATS_FOR_PEOPLE + ("json",)
 _TEMPLATES = {"text": "decision.txt.j2", "markdown": "decision.md.j2", "html": "decision.html.j2"}
 TOP_REASONS = 3  # the reasons a short justification gives
-MAX_TEMPLATE_BYTES = 1024 * 1024  # of a --template: ours are 2 to 8 KiB
 
 # Terminal colours of the text format, by what is shown: ANSI SGR codes (green, yellow, bold, dim).
 _STYLES = {"hold": "\x1b[32m\x1b[1m", "skip": "\x1b[33m\x1b[1m", "plus": "\x1b[32m", "minus": "\x1b[33m",
@@ -68,40 +67,17 @@ def render_many(decisions: Sequence[Decision], fmt: str = "text", *, lang: str =
         return to_json(decisions, lang, array) + "\n"
     if fmt not in _TEMPLATES:
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(OUTPUT_FORMATS)}")
+    source = None if template is None else read_template(template)  # before any work: a bad file fails fast
     environment = _environment(fmt == "html", lang)
     paint = _painter(color and fmt == "text")
     views = [view(d, lang) for d in decisions]
-    if template is None:
-        return environment.get_template(_TEMPLATES[fmt]).render(decisions=views, paint=paint)
-    return _render_user_template(environment, Path(template), views, paint)
-
-
-def _render_user_template(environment: "SandboxedEnvironment", path: Path, views: List[Dict[str, Any]],
-                          paint: Callable[[Any, str], str]) -> str:
-    from jinja2 import TemplateError, TemplateSyntaxError
-
-    try:
-        source = decode(read_file(path, MAX_TEMPLATE_BYTES), str(path))
-    except InputError as error:
-        raise ConfigError(error.problems) from None
-    try:
-        return environment.from_string(source).render(decisions=views, paint=paint)
-    except TemplateSyntaxError as error:
-        raise ConfigError([Problem(str(path), f"template does not compile: {error.message}", error.lineno)]) from None
-    except TemplateError as error:  # an unknown name, or something the sandbox refuses
-        raise ConfigError([Problem(str(path), f"template failed: {error.message or error}",
-                                   _template_line(error))]) from None
-
-
-def _template_line(error: BaseException) -> Optional[int]:
-    """The line of the user's template where rendering failed, from the traceback's template frames."""
-    line = None
-    traceback = error.__traceback__
-    while traceback is not None:
-        if traceback.tb_frame.f_code.co_filename == "<template>":
-            line = traceback.tb_lineno
-        traceback = traceback.tb_next
-    return line
+    context = {"decisions": views, "paint": paint}
+    limits = report_limits(len(views))
+    if template is None:  # ours: its loops are counted as a user's are, its output is as long as it is
+        with rendering(limits):
+            return environment.get_template(_TEMPLATES[fmt]).render(context)
+    given = sum(len(v["title"]) + len(v["d"].source) for v in views)  # the proposals' own text, all of it
+    return render_file_template(environment, Path(template), context, limits, source, given)
 
 
 def _painter(color: bool) -> Callable[[Any, str], str]:
@@ -283,11 +259,10 @@ def _what_if_note(decision: Decision, lang: str) -> Optional[str]:
 
 @lru_cache(maxsize=8)
 def _environment(html: bool, lang: str) -> "SandboxedEnvironment":
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import StrictUndefined
 
-    environment = SandboxedEnvironment(
-        loader=FileSystemLoader(str(templates_dir())),
+    environment = sandbox(
+        loader=loader([templates_dir()]),
         undefined=StrictUndefined,
         autoescape=html,
         trim_blocks=True,
