@@ -1,6 +1,7 @@
 """Reloading a running server: SIGHUP or POST /v1/reload, new rules or a refusal, no request lost."""
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
@@ -14,6 +15,7 @@ from test_server import YAML, Server
 
 from advisor.api import Advisor
 from advisor.decisionlog import rules_version
+from advisor.errors import AdvisorError
 
 PROBE = """- id: reload-probe
   description: A rule whose weight the tests change while the server runs.
@@ -149,6 +151,56 @@ def test_no_request_fails_while_workers_are_replaced(server, pack):
     assert len(statuses) > 20
     assert set(statuses) == {200}
     assert len(server.decision_lines()) == len(statuses)
+
+
+def booted_workers(server: Server) -> List[int]:
+    return [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", server.log())]
+
+
+def test_a_reload_whose_validation_hangs_never_blocks_the_master(tmp_path):
+    import os
+
+    config = tmp_path / "advisor.yaml"
+    config.write_text("threshold: 70\n")
+    server = Server(tmp_path, "--config", str(config))
+    try:
+        stall = tmp_path / "stall.yaml"
+        os.mkfifo(stall)  # a rule pack named in the settings that no one writes: reading it waits
+        config.write_text(f"threshold: 80\npacks: [{stall}]\n")
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while "Handling signal: hup" not in server.log() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # While the validation waits, the master still looks after its workers: a killed one is replaced.
+        victim = booted_workers(server)[-1]
+        os.kill(victim, signal.SIGKILL)
+        while len(booted_workers(server)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(booted_workers(server)) == 3, server.log()
+        assert server.json("POST", "/v1/check", raw=PROPOSAL, headers=YAML)[1]["threshold"] == 70
+        with open(stall, "wb"):  # the pack turns out empty: the reload is refused, the old rules serve on
+            pass
+        while "reload refused" not in server.log() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert f"{stall}: the file is empty: expected a list of rules" in server.log()
+        assert server.json("POST", "/v1/check", raw=PROPOSAL, headers=YAML)[1]["threshold"] == 70
+    finally:
+        server.stop()
+
+
+def test_a_validation_past_its_deadline_is_stopped_and_refused(tmp_path, monkeypatch):
+    import os
+
+    from advisor.server import serve
+
+    stall = tmp_path / "stall.yaml"
+    os.mkfifo(stall)
+    monkeypatch.setattr(serve, "VALIDATION_TIMEOUT", 1.0)
+    began = time.monotonic()
+    with pytest.raises(AdvisorError) as refused:
+        serve.validate_in_child(serve.ServeSettings(extra_rules=[stall]))
+    assert time.monotonic() - began < 10
+    assert str(refused.value) == "advisor serve: validating the rules took more than 1 s"
 
 
 def test_sighup_rereads_the_configuration_and_refuses_a_broken_one(tmp_path):
