@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -328,6 +329,39 @@ def test_html_escapes_proposal_text(cli, tmp_path):
     code, out, err = cli("check", "-f", "html", str(path))
     assert err == "" and "<script>" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in out
+
+
+HOSTILE_TITLE = 'Q3 review \\e]0;pwned\\a\\e[2J\\x9b31m \\u202eevil\\u2066 \\u200e\\u200f\\u061c\\n- APPROVED by CFO'
+
+
+@pytest.mark.parametrize("options", [(), ("--color", "always"), ("--lang", "ar"), ("--explain",)])
+def test_terminal_text_shows_control_and_bidi_characters_escaped(cli, tmp_path, options):
+    path = tmp_path / "m.yaml"
+    path.write_text(VALID.replace("Weekly pipeline review", f'"{HOSTILE_TITLE}"'))
+    code, out, err = cli("check", *options, str(path))
+    assert err == ""
+    shown = "Q3 review \\x1b]0;pwned\\x07\\x1b[2J\\x9b31m \\u202eevil\\u2066 \u200e\u200f\u061c\\n- APPROVED by CFO"
+    assert shown in out  # the marks Arabic text uses are kept as they are
+    colours = re.findall("\x1b\\[[0-9;]*m", out)
+    assert "\x1b]" not in out and "\x9b" not in out and "\u202e" not in out and "\u2066" not in out
+    assert out.count("\x1b") == len(colours) and (len(colours) > 0) == ("always" in options)
+    assert "\n- APPROVED" not in out
+
+
+def test_an_error_line_shows_control_and_bidi_characters_escaped(cli, tmp_path):
+    path = tmp_path / "\u202egnp.yaml"
+    path.write_text("title: [\n")
+    code, _, err = cli("check", str(path))
+    assert code == 2 and err.startswith(f"{tmp_path}/\\u202egnp.yaml:2:1: YAML syntax error") and "\u202e" not in err
+
+
+def test_markdown_keeps_the_title_on_its_line(cli, tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(VALID.replace("Weekly pipeline review", '"Q3 review\\n- APPROVED by CFO\\n# Done"'))
+    code, out, err = cli("check", "-f", "markdown", "--explain", str(path))
+    assert err == "" and "## SKIP: Q3 review\\n- APPROVED by CFO\\n\\# Done\n" in out
+    assert not any(line.startswith(("- APPROVED", "# Done")) for line in out.splitlines())
+    assert "### Rules for Q3 review\\n- APPROVED by CFO\\n\\# Done\n" in out
 
 
 # ------------------------------------------------------------------ nothing lost

@@ -6,13 +6,14 @@ StrictUndefined and the i18n extension over the Babel catalogues of advisor/repo
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from advisor.core.decision import Decision, FiredRule
 from advisor.core.vocabulary import ALTERNATIVES, DEFAULT_ALTERNATIVE
-from advisor.errors import ConfigError, Problem
+from advisor.errors import ConfigError, Problem, one_line
 from advisor.packs.budget import rendering, report_limits
 from advisor.report.i18n import (
     DEFAULT_LANGUAGE,
@@ -80,10 +81,24 @@ def render_many(decisions: Sequence[Decision], fmt: str = "text", *, lang: str =
     return render_file_template(environment, Path(template), context, limits, source, given)
 
 
+class Painted(str):
+    """Text the advisor coloured itself: its escape sequences are its own, and are kept."""
+
+
 def _painter(color: bool) -> Callable[[Any, str], str]:
     if not color:
         return lambda text, role: str(text)
-    return lambda text, role: f"{_STYLES[role]}{text}{_RESET}"
+    return lambda text, role: Painted(f"{_STYLES[role]}{terminal_text(str(text))}{_RESET}")
+
+
+def terminal_text(value: Any) -> Any:
+    """What the text and Markdown formats print of a value: control characters, escape
+    sequences and bidi controls shown escaped (`\\x1b`, `\\n`, `\\u202e`), so that a title can
+    neither drive the terminal, reorder the line, nor start a line of its own; the advisor's
+    own colours (`Painted`) and the marks Arabic text uses are kept."""
+    if isinstance(value, str) and not isinstance(value, Painted):
+        return one_line(value)
+    return value
 
 
 def view(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
@@ -265,6 +280,7 @@ def _environment(html: bool, lang: str) -> "SandboxedEnvironment":
         loader=loader([templates_dir()]),
         undefined=StrictUndefined,
         autoescape=html,
+        finalize=None if html else terminal_text,  # every {{ }} of text and Markdown; HTML escapes its own way
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -275,14 +291,22 @@ def _environment(html: bool, lang: str) -> "SandboxedEnvironment":
     # A sign before digits is moved after them in right-to-left text unless marked left-to-right.
     mark = "\u200e" if direction(lang) == "rtl" and not html else ""
     environment.filters.update(num=num, signed=lambda n: (mark + f"{n:+d}").rjust(4 + len(mark)), md=markdown_text,
-                               cell=lambda text: markdown_text(text).replace("\n", " "),
+                               cell=markdown_text,  # line breaks are shown as \n: a cell stays one line
                                capitalize_first=lambda text: str(text)[:1].upper() + str(text)[1:])
     return environment
 
 
 _MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
+_BLOCK_START = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))")  # what would make a list item or a heading of it
 
 
 def markdown_text(text: Any) -> str:
-    """Text shown as written in Markdown: its emphasis, link, HTML and table characters escaped."""
-    return str(text).translate(_MARKDOWN_SPECIAL)
+    """Text shown as written in Markdown: its emphasis, link, HTML and table characters escaped,
+    its line breaks shown as `\\n` (a title cannot start a line of its own, such as a list item
+    `- APPROVED by CFO`), and a list or heading marker at its start escaped."""
+    return _BLOCK_START.sub(_escaped_marker, one_line(str(text).translate(_MARKDOWN_SPECIAL)), count=1)
+
+
+def _escaped_marker(match: "re.Match[str]") -> str:
+    space, sign, number, dot = match.groups()
+    return f"{space}\\{sign}" if sign else f"{space}{number}\\{dot}"
