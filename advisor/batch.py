@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from advisor.core.decision import Decision
     from advisor.core.meeting import Meeting
     from advisor.inputs.calendar import Calendars
+    from advisor.packs.explain import Explainer
 
 PROPOSAL_SUFFIXES = YAML_SUFFIXES
 # Fewer files than this per worker, and starting workers costs what they save: measured on two
@@ -59,14 +60,26 @@ class Task:
 
     def __init__(self, advisor: "Advisor", read: Callable[[str], "Meeting"], what_if: bool = False,
                  calendars: Optional["Calendars"] = None, json_lines: Optional[str] = None,
-                 keep_decisions: bool = True, digests: bool = False):
+                 keep_decisions: bool = True, digests: bool = False, json_indent: Optional[int] = None,
+                 explain: bool = False):
         self.advisor = advisor
         self.read = read
         self.what_if = what_if
         self.calendars = calendars
-        self.json_lines = json_lines  # the language of JSON lines to render, if the output is JSON lines
+        self.json_lines = json_lines  # the language of each decision's JSON to render, if the output is JSON
+        self.json_indent = json_indent  # None: one line each (jsonl); else indented (the items of --format json)
+        self.explain = explain  # each decision's JSON gains its rules, fired or not and why
         self.keep_decisions = keep_decisions  # the whole report is rendered once every proposal is decided
         self.digests = digests  # the decision log needs each proposal's digest
+        self._explainer: Optional["Explainer"] = None
+
+    def explainer(self) -> "Explainer":
+        """What explains each decision's rules: made once, in the process that needs it."""
+        if self._explainer is None:
+            from advisor.packs.explain import Explainer
+
+            self._explainer = Explainer(self.advisor.pack)
+        return self._explainer
 
 
 class Result:
@@ -105,7 +118,10 @@ def check_one(task: Task, name: str) -> Result:
     if task.json_lines is not None:
         from advisor.report.json_format import to_dict
 
-        line = json.dumps(to_dict(decision, task.json_lines), ensure_ascii=False)
+        value = to_dict(decision, task.json_lines)
+        if task.explain:
+            value["explain"] = [rule.to_dict() for rule in task.explainer().explain(decision)]
+        line = json.dumps(value, ensure_ascii=False, indent=task.json_indent)
     digest = None
     if task.digests:
         from advisor.decisionlog import proposal_digest

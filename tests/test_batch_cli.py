@@ -73,6 +73,48 @@ def test_json_lines_are_written_as_each_proposal_is_decided(tmp_path: Path) -> N
     assert jsonl(rest)[0]["meeting"] == "last"
 
 
+@pytest.mark.parametrize("options", [(), ("--lang", "ar"), ("--explain",), ("--what-if",)])
+def test_the_streamed_json_is_byte_for_byte_the_document_rendered_whole(cli, advisor, tmp_path, options) -> None:
+    from advisor.packs.explain import Explainer
+    from advisor.report.explained import render_explained
+    from advisor.report.render import render_many
+
+    files = [str(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    lang = "ar" if "ar" in options else "en"
+    what_if = "--what-if" in options
+    for named in (files, files[:1], [str(tmp_path / "missing.yaml")] + files[:2]):
+        decisions = [advisor.check(name, what_if=what_if) for name in named if Path(name).exists()]
+        whole = render_many(decisions, "json", lang=lang, array=len(named) > 1)  # the document at once
+        if "--explain" in options:
+            explainer = Explainer(advisor.pack)
+            whole = render_explained(decisions, [explainer.explain(d) for d in decisions], "json", whole)
+        _, out, _ = cli("check", "-f", "json", *(options if what_if else (FAST, *options)), *named)
+        assert out == whole
+        target = tmp_path / "report.json"
+        cli("check", "-f", "json", "-o", str(target), *(options if what_if else (FAST, *options)), *named)
+        assert target.read_text() == whole
+
+
+def test_json_is_written_as_each_proposal_is_decided(tmp_path: Path) -> None:
+    """As JSON lines are: the array's first items come before the last file is even written."""
+    folder = tmp_path / "batch"
+    write_proposals(folder, 3, seed=2)
+    pipe = tmp_path / "last.yaml"
+    os.mkfifo(pipe)
+    command = [sys.executable, "-m", "advisor", "check", "-f", "json", FAST, str(folder), str(pipe)]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        early, line = "", "start"
+        while early.count('\n    "meeting": ') < 3 and line:  # three items of the array, the pipe still unwritten
+            line = process.stdout.readline()
+            early += line
+        assert early.count('\n    "meeting": ') == 3
+        with open(pipe, "w") as writer:
+            writer.write(json.dumps(proposal(title="last")))
+        rest = process.stdout.read()
+        assert process.wait(timeout=60) in (0, 1), process.stderr.read()
+    assert [d["meeting"] for d in json.loads(early + rest)][-1] == "last"
+
+
 def test_summary_counts_and_adds_up_what_the_skips_avoid(cli, tmp_path: Path) -> None:
     write_proposals(tmp_path / "batch", 40, seed=5)
     write_yaml(tmp_path / "batch" / "bad.yaml", proposal(duration_minutes=0))

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Sequence
 
 import click
 
 from advisor.cli.main import EXIT_ERROR, EXIT_HOLD, EXIT_SKIP, report_problems
-from advisor.cli.output import emit, write_atomically
-from advisor.errors import AdvisorError
+from advisor.cli.output import AtomicFile, emit
+from advisor.errors import AdvisorError, ConfigError
 
 if TYPE_CHECKING:
     from advisor.core.decision import Decision
@@ -109,46 +109,45 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
             return EXIT_ERROR
     names = proposal_files(files)
     lines = fmt == "jsonl"
+    streamed = fmt in ("json", "jsonl")  # each decision is written as it comes, and not kept
     if what_if is None:  # one person reading one decision wants it; a batch would pay it thousands of times
         what_if = len(names) == 1 and not lines
     task = Task(advisor, partial(read_proposal, invite=invite), what_if, calendars,
-                json_lines=lang if lines else None, keep_decisions=not lines, digests=log is not None)
+                json_lines=lang if streamed else None, keep_decisions=not streamed, digests=log is not None,
+                json_indent=None if lines else 2, explain=explain)
     decisions: List["Decision"] = []
-    written: List[str] = []  # JSON lines bound for --output
     tally = Tally()
     version = ""  # of the rules and settings: the same for every decision of the run
     if log is not None:
         from advisor.decisionlog import rules_version
 
         version = rules_version(advisor)
-    try:
-        with _progress(len(names), streaming=lines and output is None) as advance:
-            for result in results(task, names, jobs or available_cores()):
-                advance()
-                if not result.problems and log is not None:
-                    assert result.decision is not None and result.digest is not None  # kept for the log
-                    try:  # recorded before it is shown: no decision goes unlogged
-                        log.record(result.decision, result.digest, version)
-                    except AdvisorError as error:
-                        result = result.failed(error.problems)
-                tally.add(result)
-                if result.problems:
-                    report_problems(result.problems)
-                elif result.line is None:
-                    assert result.decision is not None  # kept for the report (Task.keep_decisions)
-                    decisions.append(result.decision)
-                elif output is None:
-                    sys.stdout.write(result.line + "\n")
-                    sys.stdout.flush()
-                else:
-                    written.append(result.line)
-    finally:
+    with ExitStack() as closing:
         if log is not None:
-            log.close()
-    if written and output is not None:
+            closing.callback(log.close)
+        target = None if output is None or not streamed else closing.enter_context(AtomicFile(Path(output)))
+        stream = JsonStream(target.write if target is not None else _write_out,
+                            array=None if lines else len(names) > 1)  # several files named: an array
         try:
-            write_atomically(Path(output), "\n".join(written) + "\n")
-        except AdvisorError as error:
+            with _progress(len(names), streaming=streamed and output is None) as advance:
+                for result in results(task, names, jobs or available_cores()):
+                    advance()
+                    if not result.problems and log is not None:
+                        assert result.decision is not None and result.digest is not None  # kept for the log
+                        try:  # recorded before it is shown: no decision goes unlogged
+                            log.record(result.decision, result.digest, version)
+                        except AdvisorError as error:
+                            result = result.failed(error.problems)
+                    tally.add(result)
+                    if result.problems:
+                        report_problems(result.problems)
+                    elif result.line is None:
+                        assert result.decision is not None  # kept for the report (Task.keep_decisions)
+                        decisions.append(result.decision)
+                    else:
+                        stream.add(result.line)
+            stream.close()
+        except ConfigError as error:  # --output could not be written: nothing of it is left
             report_problems(error.problems)
             return EXIT_ERROR
     if decisions:
@@ -173,6 +172,33 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
     if tally.errors:
         return EXIT_ERROR
     return EXIT_HOLD if tally.skip == 0 else EXIT_SKIP
+
+
+class JsonStream:
+    """Decisions written as they come: JSON lines (`array` None), else the indented array of
+    `--format json` (or its one object), exactly as `json.dumps` writes the whole of it."""
+
+    def __init__(self, write: Callable[[str], None], array: Optional[bool]):
+        self.write = write
+        self.array = array
+        self.count = 0
+
+    def add(self, text: str) -> None:
+        if self.array is None:
+            text += "\n"
+        elif self.array:  # an item of the array, one level in (its text holds no raw line break but its own)
+            text = ("[\n  " if not self.count else ",\n  ") + text.replace("\n", "\n  ")
+        self.count += 1
+        self.write(text)
+
+    def close(self) -> None:
+        if self.count and self.array is not None:  # nothing decided: nothing written, as before
+            self.write("\n]\n" if self.array else "\n")
+
+
+def _write_out(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 @contextmanager

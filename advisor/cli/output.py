@@ -6,14 +6,15 @@ import signal
 import stat
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from types import TracebackType
+from typing import IO, Iterator, Optional, Type
 
 import click
 
 from advisor.errors import ConfigError, Problem
 
-# Signals that would end the run (Ctrl-C, kill) wait while a temporary file exists: the run
-# then ends with the output written whole, or never begun, and no temporary file left.
+# Signals that would end the run (Ctrl-C, kill) wait while a temporary file is being made or
+# put in place: at any other moment they unwind the run, which removes the file it was writing.
 _ENDING = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
 
 
@@ -25,48 +26,102 @@ def emit(text: str, output: Optional[str], colored: bool = False) -> None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to what `path` names, never leaving it half-written.
+    """Write `text` to what `path` names, never leaving it half-written (see `AtomicFile`)."""
+    with AtomicFile(path) as output:
+        output.write(text)
+
+
+class AtomicFile:
+    """A file written in pieces and put in place whole, or not at all.
 
     A symbolic link is written through: its target (resolved through every link) is replaced
     by a temporary file made beside it, so that the rename stays within one filesystem and the
     link stays a link. A target that is not a regular file (a FIFO, `/dev/null`, a terminal)
-    is written straight to, never replaced. A file that cannot be written is a ConfigError
-    (exit 2); the target is then left as it was.
+    is written straight to, never replaced. Nothing written, nothing replaced: the target is
+    left as it was, as it is when the `with` block fails or the run is ended. A file that
+    cannot be written is a ConfigError (exit 2).
     """
-    target = Path(os.path.realpath(path))
-    try:
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.target = Path(os.path.realpath(path))
+        self._stream: Optional[IO[str]] = None
+        self._temporary: Optional[str] = None
+        self._mode: Optional[int] = None
+
+    def __enter__(self) -> "AtomicFile":
+        return self
+
+    def __exit__(self, kind: Optional[Type[BaseException]], error: Optional[BaseException],
+                 traceback: Optional[TracebackType]) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
+
+    def write(self, text: str) -> None:
+        with self._failing_as_config_error():
+            if self._stream is None:
+                self._open()
+            assert self._stream is not None
+            self._stream.write(text)
+
+    def _open(self) -> None:
         try:
-            mode: Optional[int] = os.stat(target).st_mode
+            self._mode = os.stat(self.target).st_mode
         except FileNotFoundError:
-            mode = None  # a new file (or a dangling link's target)
-        if mode is not None and not stat.S_ISREG(mode):
-            if stat.S_ISDIR(mode):
+            self._mode = None  # a new file (or a dangling link's target)
+        if self._mode is not None and not stat.S_ISREG(self._mode):
+            if stat.S_ISDIR(self._mode):
                 raise IsADirectoryError(21, "Is a directory")
-            with open(target, "w", encoding="utf-8") as stream:  # a pipe or a device: what it is, it stays
-                stream.write(text)
+            self._stream = open(self.target, "w", encoding="utf-8")  # a pipe or a device: what it is, it stays
             return
-        _replace(target, text, mode)
-    except OSError as error:
-        raise ConfigError([Problem(str(path), f"cannot write the output: {error.strerror or error}")]) from None
+        import tempfile
 
+        with _signals_held():  # the file and the record of its name come into being together
+            handle, self._temporary = tempfile.mkstemp(prefix=f".{self.target.name}.", dir=self.target.parent)
+        self._stream = os.fdopen(handle, "w", encoding="utf-8")
 
-def _replace(target: Path, text: str, mode: Optional[int]) -> None:
-    import tempfile
-
-    with _signals_held():
-        temporary: Optional[str] = None
-        try:
-            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
+    def commit(self) -> None:
+        """Put what was written in place (nothing written: leave the target as it was)."""
+        stream = self._stream
+        if stream is None:
+            return
+        with self._failing_as_config_error(), _signals_held():
+            if self._temporary is None:
+                stream.close()
+                return
+            try:
                 stream.flush()
                 os.fsync(stream.fileno())
-            os.chmod(temporary, _file_mode(mode))  # mkstemp's 0600 would otherwise replace the file's mode
-            os.replace(temporary, target)
-            temporary = None
-        finally:
-            if temporary is not None:
-                os.unlink(temporary)
+                stream.close()
+                os.chmod(self._temporary, _file_mode(self._mode))  # mkstemp's 0600 would replace the file's mode
+                os.replace(self._temporary, self.target)
+                self._temporary = None
+            except BaseException:  # whatever stopped it, the temporary file goes
+                self.discard()
+                raise
+
+    def discard(self) -> None:
+        """Drop what was written; the target stays as it was."""
+        with _signals_held():
+            if self._stream is not None:
+                self._stream.close()
+            if self._temporary is not None:
+                try:
+                    os.unlink(self._temporary)
+                except FileNotFoundError:
+                    pass
+                self._temporary = None
+
+    @contextmanager
+    def _failing_as_config_error(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as error:
+            self.discard()
+            raise ConfigError([Problem(str(self.path), f"cannot write the output: {error.strerror or error}")]
+                              ) from None
 
 
 @contextmanager
