@@ -1,7 +1,8 @@
 """Load on `advisor serve`: throughput, latency, errors and the decision log, on loopback only.
 
-    python bench/load.py [--requests 15000] [--concurrency 32] [--workers 2]
-                         [--reload-requests 5000 --reloads 5]
+    python bench/load.py [--requests 15000] [--concurrency 32] [--workers 2] [--worker-class gevent|gthread]
+                         [--reload-requests 5000 --reloads 5] [--slow-clients 64]
+    python bench/load.py --compare 3 [--requests 5000] [--slow-clients 64]
 
 Starts its own server on 127.0.0.1 (a free port) with a decision log in a temporary folder,
 measures `Advisor.check` in this process first as the baseline, then sends a bounded number
@@ -11,7 +12,13 @@ whether every decision reached the log. With `--reloads N`, a second run sends S
 times while it loads the server, each time with a changed rule pack (so new rulesets are
 compiled), and reports errors during the reloads and the memory of the server's processes
 before and after; beside it, what the same number of new rulesets costs in one process
-that never recycles. Exits 1 on any error or lost log line.
+that never recycles. With `--slow-clients N`, N more connections send their headers and then a
+byte of body every 2 s all along. Exits 1 on any error or lost log line.
+
+`--compare ROUNDS` measures the slow-client mitigation: the steady load against gunicorn's
+threaded workers (`--worker-class gthread`, no mitigation) and against gevent's with
+deadlines (the default), alternately, ROUNDS times each in the same sitting, and prints the
+medians and their ratios; it fails when their throughputs differ by more than 15%.
 """
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ import json
 import os
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -64,12 +72,12 @@ def baseline(count: int) -> Tuple[float, float]:
 
 
 class Server:
-    def __init__(self, workdir: Path, workers: int, threads: int, pack: Path):
+    def __init__(self, workdir: Path, workers: int, threads: int, pack: Path, worker_class: str = "gevent"):
         self.log_path = workdir / "server.log"
         self.decision_log = workdir / "decisions.jsonl"
         command = [sys.executable, "-m", "advisor", "serve", "--host", "127.0.0.1", "--port", "0",
                    "--workers", str(workers), "--threads", str(threads), "--rules", str(pack),
-                   "--decision-log", str(self.decision_log)]
+                   "--decision-log", str(self.decision_log), "--worker-class", worker_class]
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=self.log_path.open("wb"))
@@ -221,6 +229,34 @@ class Load:
         return time.perf_counter() - started
 
 
+class SlowClients:
+    """`count` connections on 127.0.0.1 that send their headers, then one byte of body every 2 s."""
+
+    def __init__(self, port: int, count: int):
+        head = (b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000000\r\n\r\n")
+        self.sockets = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(count)]
+        for connection in self.sockets:
+            connection.sendall(head)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._trickle, daemon=True)
+        self.thread.start()
+
+    def _trickle(self) -> None:
+        while not self.stop.wait(2.0):
+            for connection in self.sockets:
+                try:
+                    connection.sendall(b" ")
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        for connection in self.sockets:
+            connection.close()
+
+
 def report(title: str, load: Load, seconds: float, in_process: float, server_cpu: Optional[float] = None,
            check_cpu: float = 0.0) -> None:
     done = len(load.latencies)
@@ -275,17 +311,67 @@ def full_pack_compile() -> Tuple[float, int]:
     return float(out[0]), int(out[1])
 
 
+def compare(options: argparse.Namespace) -> int:
+    """The steady load against each kind of worker, alternately, in the same sitting."""
+    runs: Dict[str, List[Tuple[float, float, float]]] = {"gthread": [], "gevent": []}
+    with tempfile.TemporaryDirectory(prefix="advisor-load-") as folder:
+        workdir = Path(folder)
+        pack = workdir / "probe-pack"
+        pack.mkdir()
+        (pack / "probe.yaml").write_text(PROBE.format(size=1))
+        for round_ in range(options.compare):
+            for kind in ("gthread", "gevent"):
+                run = workdir / f"{kind}-{round_}"
+                run.mkdir()
+                server = Server(run, options.workers, options.threads, pack, kind)
+                try:
+                    server.wait_until_serving()
+                    Load(server.port, 500, options.concurrency).run()  # warm: workers started, code paged in
+                    load = Load(server.port, options.requests, options.concurrency)
+                    seconds = load.run()
+                finally:
+                    server.stop()
+                if load.errors:
+                    print(f"{kind}: {len(load.errors)} errors, such as {load.errors[0]}")
+                    return 1
+                quantiles = statistics.quantiles(load.latencies, n=100)
+                runs[kind].append((len(load.latencies) / seconds, quantiles[49], quantiles[98]))
+                print(f"round {round_ + 1} {kind:8} {runs[kind][-1][0]:7,.0f} requests/s, p50 "
+                      f"{quantiles[49] * 1000:.1f} ms, p99 {quantiles[98] * 1000:.1f} ms", flush=True)
+    medians = {kind: [statistics.median(values) for values in zip(*rows)] for kind, rows in runs.items()}
+    (rate_t, p50_t, p99_t), (rate_g, p50_g, p99_g) = medians["gthread"], medians["gevent"]
+    print(f"medians of {options.compare} rounds, {options.requests:,} requests each, {options.concurrency} "
+          f"connections, {options.workers} workers; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"  gthread (threads, no mitigation)   {rate_t:7,.0f} requests/s, p50 {p50_t * 1000:.1f} ms, "
+          f"p99 {p99_t * 1000:.1f} ms")
+    print(f"  gevent (deadlines, the default)    {rate_g:7,.0f} requests/s, p50 {p50_g * 1000:.1f} ms, "
+          f"p99 {p99_g * 1000:.1f} ms")
+    print(f"  gevent / gthread                   throughput {rate_g / rate_t:.2f}, p50 {p50_g / p50_t:.2f}, "
+          f"p99 {p99_g / p99_t:.2f}")
+    within = abs(rate_g / rate_t - 1) <= 0.15
+    print("OK: throughputs within 15%" if within else "FAILED: throughputs more than 15% apart")
+    return 0 if within else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=15_000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", choices=("gevent", "gthread"), default="gevent")
     parser.add_argument("--reloads", type=int, default=0, help="SIGHUPs during a second run")
     parser.add_argument("--reload-requests", type=int, default=5_000)
+    parser.add_argument("--slow-clients", type=int, default=0, help="connections trickling a body all along")
+    parser.add_argument("--compare", type=int, default=0, metavar="ROUNDS",
+                        help="gthread against gevent, alternately, ROUNDS times each")
     options = parser.parse_args()
     if options.requests + (options.reload_requests if options.reloads else 0) > 20_000:
         parser.error("at most 20,000 requests in all")
+    if not 0 <= options.slow_clients <= 256:
+        parser.error("at most 256 slow clients")
+    if options.compare:
+        return compare(options)
 
     in_process, check_cpu = baseline(2_000)
     failed = False
@@ -294,12 +380,17 @@ def main() -> int:
         pack = workdir / "probe-pack"
         pack.mkdir()
         (pack / "probe.yaml").write_text(PROBE.format(size=1))
-        server = Server(workdir, options.workers, options.threads, pack)
+        server = Server(workdir, options.workers, options.threads, pack, options.worker_class)
+        slow: Optional[SlowClients] = None
         try:
             server.wait_until_serving()
-            print(f"server: {options.workers} workers x {options.threads} threads on 127.0.0.1:{server.port}; "
+            print(f"server: {options.workers} {options.worker_class} workers on 127.0.0.1:{server.port}"
+                  f"{f' ({options.threads} threads each)' if options.worker_class == 'gthread' else ''}; "
+                  f"{options.slow_clients} slow clients; "
                   f"in-process baseline: 2,000 checks before and 2,000 after the steady load; "
                   f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+            if options.slow_clients:
+                slow = SlowClients(server.port, options.slow_clients)
             load = Load(server.port, options.requests, options.concurrency)
             server_cpu = server.cpu_seconds()
             seconds = load.run()
@@ -342,6 +433,8 @@ def main() -> int:
             print(f"decision log: {records} records for {sent} decisions answered; {torn} torn lines")
             failed |= records != sent or torn != 0
         finally:
+            if slow is not None:
+                slow.close()
             server.stop()
     print("FAILED" if failed else "OK: no errors, every decision logged")
     return 1 if failed else 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import falcon
@@ -103,6 +104,10 @@ class Service:
         stream = req.stream if chunked else req.bounded_stream  # the server ends a chunked stream
         try:
             data = stream.read(self.max_body + 1)
+        except (TimeoutError, socket.timeout):  # the server's deadline for a body (advisor.server.worker)
+            raise ApiError(falcon.HTTP_408, "request body too slow", [Problem(
+                REQUEST, "the body did not arrive in time: send it whole, at once")],
+                headers={"Connection": "close"}) from None
         except Exception as error:  # broken chunk framing, a client gone: the body cannot be had
             raise _unreadable_body(error) from None
         if len(data) > self.max_body:

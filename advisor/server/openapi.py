@@ -31,7 +31,9 @@ def openapi_document() -> Dict[str, Any]:
     batch_body = {"required": True, "content": {
         kind: {"schema": {"type": "array", "maxItems": MAX_BATCH, "items": ref("Proposal")}}
         for kind in ("application/json", "application/yaml")}}
-    body_errors = {"400": {**problem, "description": "a proposal that breaks the contract"},
+    body_errors = {"400": {**problem, "description": "a proposal that breaks the contract, or a body that "
+                                                     "cannot be read"},
+                   "408": {**problem, "description": "a body that did not arrive in time"},
                    "413": {**problem, "description": "a body over the size limit"},
                    "415": {**problem, "description": "a content type other than JSON or YAML"},
                    "503": {**problem, "description": "the decision log cannot be written"}}

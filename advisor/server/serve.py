@@ -29,6 +29,8 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from advisor.errors import AdvisorError, Problem
+from advisor.server.worker import BODY_SECONDS as BODY_SECONDS  # the default of advisor serve --body-timeout
+from advisor.server.worker import HEADER_SECONDS
 
 if TYPE_CHECKING:
     from advisor.api import Advisor
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
 DEFAULT_PORT = 8080
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
+# gevent: a connection is a greenlet, and a slow client holds nothing but its own (advisor.server.worker);
+# gthread: gunicorn's threads, each held by the connection it reads, however slowly it comes.
+WORKER_CLASSES = {"gevent": "advisor.server.worker.DeadlineGeventWorker", "gthread": "gthread"}
 VALIDATION_TIMEOUT = 60.0  # seconds for a child to build the advisor: the default pack takes 0.3 s
 
 log = logging.getLogger("advisor.serve")
@@ -49,6 +54,8 @@ class ServeSettings:
     threshold: Optional[int] = None
     workers: int = DEFAULT_WORKERS
     threads: int = DEFAULT_THREADS
+    worker_class: str = "gevent"
+    body_timeout: float = BODY_SECONDS  # with gevent's workers: the seconds a request's body may take
     decision_log: Optional[Path] = None
     allow_reload: bool = False
     max_body: int = 1024 * 1024
@@ -176,9 +183,9 @@ class ServeApplication(BaseApplication):
         values: Dict[str, Any] = {
             "bind": [settings.bind],
             "workers": settings.workers,
-            "worker_class": "gthread",
+            "worker_class": WORKER_CLASSES[settings.worker_class],
             "threads": settings.threads,
-            "keepalive": 5,
+            "keepalive": HEADER_SECONDS,  # and, with gevent, the deadline of a request's headers
             "timeout": 60,
             "graceful_timeout": 30,
             "preload_app": False,  # each worker compiles the validated advisor after the fork
