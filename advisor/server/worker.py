@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import socket
 import time
+from functools import partial
 from typing import Any, Optional
 
 from gunicorn.workers.ggevent import GeventWorker
@@ -93,7 +94,53 @@ class DeadlineSocket:
 
 
 class DeadlineGeventWorker(GeventWorker):
-    """gunicorn's gevent worker, each request's body read against a deadline."""
+    """gunicorn's gevent worker, each request's body read against a deadline, and which stops
+    accepting connections the moment it is told to stop.
+
+    gunicorn's own loop looks whether it should stop once a second: for up to a second after a
+    reload had replaced it, an old worker took new connections and answered them with the old
+    rules, after new workers had answered with the new ones. Here the signal wakes the loop,
+    as it wakes the threaded workers'; the rest is gunicorn's: requests under way are finished
+    within the graceful timeout, then the worker exits.
+    """
+
+    def run(self) -> None:
+        import gevent
+        from gevent.event import Event
+        from gevent.pool import Pool
+        from gevent.server import StreamServer
+
+        self._told_to_stop = Event()
+        servers = []
+        for listener in self.sockets:  # advisor serve takes no certificate: plain TCP only
+            listener.setblocking(1)
+            server = StreamServer(listener, handle=partial(self.handle, listener), spawn=Pool(self.worker_connections))
+            if self.cfg.workers > 1:
+                server.max_accept = 1  # one connection at a time, so that the workers share them
+            server.start()
+            servers.append(server)
+        while self.alive:
+            self.notify()
+            self._told_to_stop.wait(1.0)
+        for server in servers:
+            # No new connection from here on. The listening socket stays open: a connection
+            # accepted a moment ago asks it its name before its request is read.
+            server.stop_accepting()
+        deadline = time.monotonic() + self.cfg.graceful_timeout
+        while any(server.pool.free_count() != server.pool.size for server in servers):
+            if time.monotonic() > deadline:
+                self.log.warning("Worker graceful timeout (pid:%s)", self.pid)
+                for server in servers:
+                    server.stop(timeout=1)
+                return
+            self.notify()
+            gevent.sleep(0.1)
+
+    def handle_exit(self, sig: Any, frame: Any) -> None:
+        super().handle_exit(sig, frame)
+        stop = getattr(self, "_told_to_stop", None)
+        if stop is not None:
+            stop.set()
 
     def handle(self, listener: Any, client: Any, addr: Any) -> None:
         super().handle(listener, DeadlineSocket(client), addr)
