@@ -62,6 +62,15 @@ def wait_for_version(server: Server, version: str, timeout: float = 60) -> None:
             time.sleep(0.05)
 
 
+def wait_for_log(server: Server, text: str, times: int = 1, timeout: float = 60) -> None:
+    """Until the server's log holds `text` (`times` times), or fail saying what it holds."""
+    deadline = time.monotonic() + timeout
+    while server.log().count(text) < times:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {text!r} in the log:\n{server.log()}")
+        time.sleep(0.05)
+
+
 def probe_reason(server: Server) -> str:
     status, decision = server.json("POST", "/v1/check", raw=PROPOSAL, headers=YAML)
     assert status == 200
@@ -96,9 +105,7 @@ def test_sighup_serves_the_new_pack_and_refuses_a_broken_one(server, pack):
     serving = expected_version(pack)
     write_pack(pack, BROKEN)
     server.process.send_signal(signal.SIGHUP)
-    deadline = time.monotonic() + 60
-    while "reload refused" not in server.log() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for_log(server, "reload refused")
     log = server.log()
     assert "reload refused" in log
     assert f"{pack / 'probe.yaml'}:3:10: reload-probe.when.attendes: unknown fact 'attendes'" in log
@@ -168,20 +175,14 @@ def test_a_reload_whose_validation_hangs_never_blocks_the_master(tmp_path):
         os.mkfifo(stall)  # a rule pack named in the settings that no one writes: reading it waits
         config.write_text(f"threshold: 80\npacks: [{stall}]\n")
         server.process.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 30
-        while "Handling signal: hup" not in server.log() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for_log(server, "Handling signal: hup")
         # While the validation waits, the master still looks after its workers: a killed one is replaced.
-        victim = booted_workers(server)[-1]
-        os.kill(victim, signal.SIGKILL)
-        while len(booted_workers(server)) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(booted_workers(server)) == 3, server.log()
+        os.kill(booted_workers(server)[-1], signal.SIGKILL)
+        wait_for_log(server, "Booting worker with pid", times=3)
         assert server.json("POST", "/v1/check", raw=PROPOSAL, headers=YAML)[1]["threshold"] == 70
         with open(stall, "wb"):  # the pack turns out empty: the reload is refused, the old rules serve on
             pass
-        while "reload refused" not in server.log() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for_log(server, "reload refused")
         assert f"{stall}: the file is empty: expected a list of rules" in server.log()
         assert server.json("POST", "/v1/check", raw=PROPOSAL, headers=YAML)[1]["threshold"] == 70
     finally:
@@ -216,9 +217,7 @@ def test_sighup_rereads_the_configuration_and_refuses_a_broken_one(tmp_path):
 
         config.write_text("threshold: high\n")
         server.process.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 60
-        while "reload refused" not in server.log() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for_log(server, "reload refused")
         assert f"{config}:1:12: threshold: expected an integer from 0 to 100, found 'high'" in server.log()
         assert server.json("POST", "/v1/check", raw=PROPOSAL, headers=YAML)[1]["threshold"] == 80
     finally:

@@ -7,53 +7,22 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import threading
 import time
 from pathlib import Path
-from typing import List
 
 import pytest
 from conftest import EXAMPLES
 from test_server import YAML, Server
 
+from bench.load import SlowClients
+
 PROPOSAL = (EXAMPLES / "pipeline-review.yaml").read_bytes()
 SLOW_CLIENTS = 64
-TRICKLE_SECONDS = 2.0
 
 
 def address(server: Server):
     host, port = server.url.rsplit("/", 1)[-1].rsplit(":", 1)
     return host, int(port)
-
-
-class Tricklers:
-    """`count` connections that send their headers, then one byte of the body every 2 s."""
-
-    def __init__(self, server: Server, count: int, body_length: int = 100_000):
-        self.sockets: List[socket.socket] = []
-        head = (f"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\n"
-                f"Content-Length: {body_length}\r\n\r\n").encode()
-        for _ in range(count):
-            connection = socket.create_connection(address(server), timeout=10)
-            connection.sendall(head)
-            self.sockets.append(connection)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._trickle)
-        self.thread.start()
-
-    def _trickle(self) -> None:
-        while not self.stop.wait(TRICKLE_SECONDS):
-            for connection in self.sockets:
-                try:
-                    connection.sendall(b"#")
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join()
-        for connection in self.sockets:
-            connection.close()
 
 
 @pytest.fixture
@@ -71,7 +40,7 @@ def timed_check(server: Server) -> float:
 
 
 def test_64_slow_clients_delay_no_request_past_a_second_nor_lose_one_in_a_reload(server):
-    slow = Tricklers(server, SLOW_CLIENTS)
+    slow = SlowClients(address(server)[1], SLOW_CLIENTS)  # headers, then a byte of body every 2 s
     try:
         times = [timed_check(server) for _ in range(10)]
         server.process.send_signal(signal.SIGHUP)  # workers are replaced while the slow clients hold on

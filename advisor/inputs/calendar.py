@@ -54,7 +54,6 @@ from advisor.inputs.yamlsafe import decode
 MAX_FILE_BYTES = 16 * 1024 * 1024  # measured ~15 s to read (icalendar parses ~1.4 MB/s); export a shorter range
 MAX_PER_DAY = 48  # a series repeating more often than every half hour is no meeting series
 MAX_OCCURRENCES = 200_000
-EXPANSION_BUDGET_SECONDS = EXPANSION_SECONDS
 MAX_MEETING = timedelta(hours=24)  # a day or longer is a block of days, not a meeting
 MAX_PROBLEMS = 20
 
@@ -296,7 +295,7 @@ class Calendars:
         )
 
     def occurrences(self, start: datetime, end: datetime, *,
-                    budget_seconds: float = EXPANSION_BUDGET_SECONDS) -> List[Occurrence]:
+                    budget_seconds: float = EXPANSION_SECONDS) -> List[Occurrence]:
         """The meetings whose start lies in [start, end) (aware datetimes), by start."""
         if start.tzinfo is None or end.tzinfo is None:
             raise ValueError("the window needs aware datetimes")
@@ -398,7 +397,7 @@ class Calendars:
         try:
             events = recurring_ical_events.of(calendar).between(start, end)
         except (ValueError, TypeError, OverflowError) as error:  # the library's InvalidCalendar is a ValueError
-            copy = master or next(iter(series.overrides.values()))[0]
+            copy = _first_copy(series)
             raise InputError([Problem(copy.file, f"cannot expand the series: {error}", copy.line, 1,
                                       event_path(copy.event))]) from None
         copy = _first_copy(series)
@@ -482,9 +481,10 @@ def parse_calendar(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES, *,
     if len(raw) > max_bytes:
         raise InputError([_too_large(file, len(raw), max_bytes)])
     budget = budget or Budget()
+    lines_written = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    budget.spend(lines_written, file, None, "reading its lines")  # before they cost any memory
     text = decode(raw, file)
     lines = _Lines(text)
-    budget.spend(len(lines.logical), file, None, "reading its lines")
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
     except ValueError as error:
