@@ -122,7 +122,7 @@ _FILTERS = {
 }
 _GIVEN_CONTEXT = ("_join", "_replace")  # helpers that take the context first, for the budget
 _HELPERS: Dict[str, Any] = {"num": num, "money": money, "_join": _join, "_replace": _replace, "_lower": _lower,
-                            "_upper": _upper, "_capitalize": _capitalize, "_concat": _concat, "_one_line": _one_line,
+                            "_upper": _upper, "_capitalize": _capitalize, "_concat": _concat,
                             "_line": _line, "_mul": _mul, "_mod": _mod, "_add": _add}
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in", "notin": "not in"}
 _ARITHMETIC = {"Sub": "-", "Div": "/", "FloorDiv": "//"}  # cannot build a large value
