@@ -29,8 +29,6 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from advisor.errors import AdvisorError, Problem
-from advisor.server.worker import BODY_SECONDS as BODY_SECONDS  # the default of advisor serve --body-timeout
-from advisor.server.worker import HEADER_SECONDS
 
 if TYPE_CHECKING:
     from advisor.api import Advisor
@@ -42,6 +40,8 @@ DEFAULT_THREADS = 4
 # gthread: gunicorn's threads, each held by the connection it reads, however slowly it comes.
 WORKER_CLASSES = {"gevent": "advisor.server.worker.DeadlineGeventWorker", "gthread": "gthread"}
 VALIDATION_TIMEOUT = 60.0  # seconds for a child to build the advisor: the default pack takes 0.3 s
+HEADER_SECONDS = 5  # gunicorn's keepalive: with gevent, also the deadline of a request's line and headers
+BODY_SECONDS = 30.0  # by default (--body-timeout), with gevent: a 1 MiB body at 35 KB/s
 
 log = logging.getLogger("advisor.serve")
 

@@ -6,11 +6,12 @@ every thread of two workers, and every other request waited until it timed out. 
 connection is a greenlet of gevent's event loop, which costs next to nothing while it waits,
 so slow and stalled clients no longer hold back the others; and each is bounded in time:
 
-* the request line and headers must arrive within HEADER_SECONDS of the connection's
-  previous request (or of its opening): gevent's own timeout, gunicorn's `keepalive`;
-* the body must arrive within `--body-timeout` seconds (BODY_SECONDS) of the headers, however
-  it trickles: every read of the socket waits at most what is left until then, and past it
-  the application answers 408 (`advisor.server.app`);
+* the request line and headers must arrive within `serve.HEADER_SECONDS` of the connection's
+  previous request (or of its opening): gevent's own timeout, gunicorn's `keepalive`
+  (`advisor.server.serve`);
+* the body must arrive within `--body-timeout` seconds (BODY_SECONDS by default) of the
+  headers, however it trickles: every read of the socket waits at most what is left until
+  then, and past it the application answers 408 (`advisor.server.app`);
 * an answer must be taken within SEND_SECONDS by a client that stopped reading.
 """
 from __future__ import annotations
@@ -22,8 +23,8 @@ from typing import Any, Optional
 
 from gunicorn.workers.ggevent import GeventWorker
 
-HEADER_SECONDS = 5  # gunicorn's keepalive: also the wait for the next request of a kept-alive connection
-BODY_SECONDS = 30.0  # by default: a 1 MiB body at 35 KB/s
+from advisor.server.serve import BODY_SECONDS
+
 SEND_SECONDS = 30.0
 LINGER_SECONDS, LINGER_BYTES = 2.0, 1024 * 1024  # reading what a client sends after its answer, then closing
 
