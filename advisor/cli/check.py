@@ -126,6 +126,8 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
         if log is not None:
             closing.callback(log.close)
         target = None if output is None or not streamed else closing.enter_context(AtomicFile(Path(output)))
+        from advisor.report.json_format import JsonStream
+
         stream = JsonStream(target.write if target is not None else _write_out,
                             array=None if lines else len(names) > 1)  # several files named: an array
         try:
@@ -172,28 +174,6 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
     if tally.errors:
         return EXIT_ERROR
     return EXIT_HOLD if tally.skip == 0 else EXIT_SKIP
-
-
-class JsonStream:
-    """Decisions written as they come: JSON lines (`array` None), else the indented array of
-    `--format json` (or its one object), exactly as `json.dumps` writes the whole of it."""
-
-    def __init__(self, write: Callable[[str], None], array: Optional[bool]):
-        self.write = write
-        self.array = array
-        self.count = 0
-
-    def add(self, text: str) -> None:
-        if self.array is None:
-            text += "\n"
-        elif self.array:  # an item of the array, one level in (its text holds no raw line break but its own)
-            text = ("[\n  " if not self.count else ",\n  ") + text.replace("\n", "\n  ")
-        self.count += 1
-        self.write(text)
-
-    def close(self) -> None:
-        if self.count and self.array is not None:  # nothing decided: nothing written, as before
-            self.write("\n]\n" if self.array else "\n")
 
 
 def _write_out(text: str) -> None:

@@ -1,10 +1,11 @@
 """The workers of `advisor serve`: gevent's, with a deadline on every request's body.
 
 A client that sends its headers and then a byte every few seconds ties up whatever reads
-its request. Under gunicorn's threaded workers that is a thread: sixteen such clients took
-every thread of two workers, and every other request waited until it timed out. Here each
-connection is a greenlet of gevent's event loop, which costs next to nothing while it waits,
-so slow and stalled clients no longer hold back the others; and each is bounded in time:
+its request. Under gunicorn's threaded workers (`--worker-class gthread`) that is a thread:
+sixteen such clients take every thread of two workers of four, and every other request waits
+until it times out. Here each connection is a greenlet of gevent's event loop, which costs
+next to nothing while it waits, so slow and stalled clients hold back no other; and each is
+bounded in time:
 
 * the request line and headers must arrive within `serve.HEADER_SECONDS` of the connection's
   previous request (or of its opening): gevent's own timeout, gunicorn's `keepalive`
