@@ -11,14 +11,16 @@ import os
 from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from advisor.errors import AdvisorError, Problem
+from advisor.inputs.files import YAML_SUFFIXES, regular_files
 
 if TYPE_CHECKING:
     from advisor.api import Advisor
     from advisor.core.decision import Decision
     from advisor.core.meeting import Meeting
     from advisor.inputs.calendar import Calendars
+    from advisor.packs.explain import Explainer
 
-PROPOSAL_SUFFIXES = (".yaml", ".yml")
+PROPOSAL_SUFFIXES = YAML_SUFFIXES
 # Fewer files than this per worker, and starting workers costs what they save: measured on two
 # cores, two processes take 8% longer than one for 200 files, 6% less for 400, a quarter less
 # for 1,000 and two fifths less for 10,000 (bench/run.py).
@@ -34,17 +36,17 @@ def available_cores() -> int:
 
 def proposal_files(names: Sequence[str]) -> List[str]:
     """The names given, each folder replaced by the proposal files below it, in sorted order,
-    hidden files and folders left out. A folder without any stays, to be reported in its place."""
+    hidden files and folders left out, and only regular files (a FIFO or a device found in a
+    folder would block or never end). A folder without any stays, to be reported in its place."""
     files: List[str] = []
     for name in names:
         if name == "-" or not os.path.isdir(name):
             files.append(name)
             continue
-        found = []
-        for root, folders, entries in os.walk(name):
-            folders[:] = sorted(f for f in folders if not f.startswith("."))
-            found += [os.path.join(root, e) for e in sorted(entries)
-                      if e.endswith(PROPOSAL_SUFFIXES) and not e.startswith(".")]
+        try:
+            found = regular_files(name, PROPOSAL_SUFFIXES, recursive=True)
+        except OSError:  # reported in its place, as a folder with nothing to read
+            found = []
         files += found or [name]
     return files
 
@@ -58,14 +60,26 @@ class Task:
 
     def __init__(self, advisor: "Advisor", read: Callable[[str], "Meeting"], what_if: bool = False,
                  calendars: Optional["Calendars"] = None, json_lines: Optional[str] = None,
-                 keep_decisions: bool = True, digests: bool = False):
+                 keep_decisions: bool = True, digests: bool = False, json_indent: Optional[int] = None,
+                 explain: bool = False):
         self.advisor = advisor
         self.read = read
         self.what_if = what_if
         self.calendars = calendars
-        self.json_lines = json_lines  # the language of JSON lines to render, if the output is JSON lines
+        self.json_lines = json_lines  # the language of each decision's JSON to render, if the output is JSON
+        self.json_indent = json_indent  # None: one line each (jsonl); else indented (the items of --format json)
+        self.explain = explain  # each decision's JSON gains its rules, fired or not and why
         self.keep_decisions = keep_decisions  # the whole report is rendered once every proposal is decided
         self.digests = digests  # the decision log needs each proposal's digest
+        self._explainer: Optional["Explainer"] = None
+
+    def explainer(self) -> "Explainer":
+        """What explains each decision's rules: made once, in the process that needs it."""
+        if self._explainer is None:
+            from advisor.packs.explain import Explainer
+
+            self._explainer = Explainer(self.advisor.pack)
+        return self._explainer
 
 
 class Result:
@@ -104,7 +118,10 @@ def check_one(task: Task, name: str) -> Result:
     if task.json_lines is not None:
         from advisor.report.json_format import to_dict
 
-        line = json.dumps(to_dict(decision, task.json_lines), ensure_ascii=False)
+        value = to_dict(decision, task.json_lines)
+        if task.explain:
+            value["explain"] = [rule.to_dict() for rule in task.explainer().explain(decision)]
+        line = json.dumps(value, ensure_ascii=False, indent=task.json_indent)
     digest = None
     if task.digests:
         from advisor.decisionlog import proposal_digest

@@ -79,12 +79,15 @@ def _shorten(text: str) -> str:
 
 
 # Control characters (a newline in a file name, an escape sequence in a value) would break
-# the one-line contract or drive the terminal; they are shown escaped.
+# the one-line contract or drive the terminal, and the bidi overrides, embeddings and isolates
+# would reorder what is shown around them; they are shown escaped. The marks Arabic text uses
+# (LRM U+200E, RLM U+200F, ALM U+061C) change no order but their own, and are kept.
 _CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
-_CONTROL.update({code: f"\\u{code:04x}" for code in (0x2028, 0x2029)})
+_CONTROL.update({code: f"\\u{code:04x}" for code in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
 _CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
 
 
 def one_line(text: str) -> str:
-    """`text` with control characters escaped, so that a message stays one harmless line."""
+    """`text` with control characters and bidi controls escaped, so that a message or a value
+    shown on a terminal stays one harmless line, in the order it was written."""
     return text.translate(_CONTROL)

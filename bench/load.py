@@ -1,7 +1,8 @@
 """Load on `advisor serve`: throughput, latency, errors and the decision log, on loopback only.
 
-    python bench/load.py [--requests 15000] [--concurrency 32] [--workers 2] [--auth off|on|both]
-                         [--reload-requests 5000 --reloads 5]
+    python bench/load.py [--requests 15000] [--concurrency 32] [--workers 2] [--worker-class gevent|gthread]
+                         [--auth off|on|both] [--reload-requests 5000 --reloads 5] [--slow-clients 64]
+    python bench/load.py --compare 3 [--requests 5000] [--slow-clients 64]
 
 Starts its own server on 127.0.0.1 (a free port) with a decision log in a temporary folder,
 measures `Advisor.check` in this process first as the baseline, then sends a bounded number
@@ -14,7 +15,13 @@ tokens as a ratio to the throughput without. With `--reloads N`, a second run se
 times while it loads the server, each time with a changed rule pack (so new rulesets are
 compiled), and reports errors during the reloads and the memory of the server's processes
 before and after; beside it, what the same number of new rulesets costs in one process
-that never recycles. Exits 1 on any error or lost log line.
+that never recycles. With `--slow-clients N`, N more connections send their headers and then a
+byte of body every 2 s all along. Exits 1 on any error or lost log line.
+
+`--compare ROUNDS` measures the slow-client mitigation: the steady load against gunicorn's
+threaded workers (`--worker-class gthread`, no mitigation) and against gevent's with
+deadlines (the default), alternately, ROUNDS times each in the same sitting, and prints the
+medians and their ratios; it fails when their throughputs differ by more than 15%.
 """
 from __future__ import annotations
 
@@ -25,6 +32,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from advisor.api import Advisor  # noqa: E402
+from advisor.decisionlog import rules_version  # noqa: E402
 from advisor.inputs.yamlsafe import load_yaml  # noqa: E402
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -68,14 +77,15 @@ def baseline(count: int) -> Tuple[float, float]:
 
 
 class Server:
-    def __init__(self, workdir: Path, workers: int, threads: int, pack: Path, token: Optional[str] = None):
+    def __init__(self, workdir: Path, workers: int, threads: int, pack: Path, worker_class: str = "gevent",
+                 token: Optional[str] = None):
         workdir.mkdir(exist_ok=True)
         self.log_path = workdir / "server.log"
         self.decision_log = workdir / "decisions.jsonl"
         self.headers = {"Content-Type": "application/json"}
         command = [sys.executable, "-m", "advisor", "serve", "--host", "127.0.0.1", "--port", "0",
                    "--workers", str(workers), "--threads", str(threads), "--rules", str(pack),
-                   "--decision-log", str(self.decision_log)]
+                   "--decision-log", str(self.decision_log), "--worker-class", worker_class]
         if token is not None:  # one caller among several, as a real tokens file would have
             tokens = workdir / "tokens.yaml"
             callers = {f"caller-{number}": secrets.token_hex(16) for number in range(9)}
@@ -112,6 +122,13 @@ class Server:
             except OSError:
                 time.sleep(0.1)
         raise SystemExit("the server does not answer")
+
+    def rules_version(self) -> str:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection.request("GET", "/healthz")
+        version: str = json.loads(connection.getresponse().read())["rules_version"]
+        connection.close()
+        return version
 
     def logged_lines(self) -> Tuple[int, int]:
         """(decision records, lines that are not a whole record)."""
@@ -173,9 +190,9 @@ def _rss_mb(pid: int) -> float:
 class Load:
     """`total` requests from `concurrency` threads, each with its own keep-alive connection."""
 
-    def __init__(self, port: int, total: int, concurrency: int, headers: Dict[str, str]):
+    def __init__(self, port: int, total: int, concurrency: int, headers: Optional[Dict[str, str]] = None):
         self.port = port
-        self.headers = headers
+        self.headers = headers or {"Content-Type": "application/json"}
         self.bodies = [json.dumps(item).encode() for item in proposals()]
         self.remaining = total
         self.lock = threading.Lock()
@@ -234,6 +251,34 @@ class Load:
         return time.perf_counter() - started
 
 
+class SlowClients:
+    """`count` connections on 127.0.0.1 that send their headers, then one byte of body every 2 s."""
+
+    def __init__(self, port: int, count: int):
+        head = (b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000000\r\n\r\n")
+        self.sockets = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(count)]
+        for connection in self.sockets:
+            connection.sendall(head)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._trickle, daemon=True)
+        self.thread.start()
+
+    def _trickle(self) -> None:
+        while not self.stop.wait(2.0):
+            for connection in self.sockets:
+                try:
+                    connection.sendall(b" ")
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        for connection in self.sockets:
+            connection.close()
+
+
 def report(title: str, load: Load, seconds: float, in_process: float, server_cpu: Optional[float] = None,
            check_cpu: float = 0.0) -> None:
     done = len(load.latencies)
@@ -288,19 +333,69 @@ def full_pack_compile() -> Tuple[float, int]:
     return float(out[0]), int(out[1])
 
 
+def compare(options: argparse.Namespace) -> int:
+    """The steady load against each kind of worker, alternately, in the same sitting."""
+    runs: Dict[str, List[Tuple[float, float, float]]] = {"gthread": [], "gevent": []}
+    with tempfile.TemporaryDirectory(prefix="advisor-load-") as folder:
+        workdir = Path(folder)
+        pack = workdir / "probe-pack"
+        pack.mkdir()
+        (pack / "probe.yaml").write_text(PROBE.format(size=1))
+        for round_ in range(options.compare):
+            for kind in ("gthread", "gevent"):
+                run = workdir / f"{kind}-{round_}"
+                run.mkdir()
+                server = Server(run, options.workers, options.threads, pack, kind)
+                try:
+                    server.wait_until_serving()
+                    Load(server.port, 500, options.concurrency).run()  # warm: workers started, code paged in
+                    load = Load(server.port, options.requests, options.concurrency)
+                    seconds = load.run()
+                finally:
+                    server.stop()
+                if load.errors:
+                    print(f"{kind}: {len(load.errors)} errors, such as {load.errors[0]}")
+                    return 1
+                quantiles = statistics.quantiles(load.latencies, n=100)
+                runs[kind].append((len(load.latencies) / seconds, quantiles[49], quantiles[98]))
+                print(f"round {round_ + 1} {kind:8} {runs[kind][-1][0]:7,.0f} requests/s, p50 "
+                      f"{quantiles[49] * 1000:.1f} ms, p99 {quantiles[98] * 1000:.1f} ms", flush=True)
+    medians = {kind: [statistics.median(values) for values in zip(*rows)] for kind, rows in runs.items()}
+    (rate_t, p50_t, p99_t), (rate_g, p50_g, p99_g) = medians["gthread"], medians["gevent"]
+    print(f"medians of {options.compare} rounds, {options.requests:,} requests each, {options.concurrency} "
+          f"connections, {options.workers} workers; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"  gthread (threads, no mitigation)   {rate_t:7,.0f} requests/s, p50 {p50_t * 1000:.1f} ms, "
+          f"p99 {p99_t * 1000:.1f} ms")
+    print(f"  gevent (deadlines, the default)    {rate_g:7,.0f} requests/s, p50 {p50_g * 1000:.1f} ms, "
+          f"p99 {p99_g * 1000:.1f} ms")
+    print(f"  gevent / gthread                   throughput {rate_g / rate_t:.2f}, p50 {p50_g / p50_t:.2f}, "
+          f"p99 {p99_g / p99_t:.2f}")
+    within = abs(rate_g / rate_t - 1) <= 0.15
+    print("OK: throughputs within 15%" if within else "FAILED: throughputs more than 15% apart")
+    return 0 if within else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=15_000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", choices=("gevent", "gthread"), default="gevent")
     parser.add_argument("--reloads", type=int, default=0, help="SIGHUPs during a second run")
     parser.add_argument("--reload-requests", type=int, default=5_000)
     parser.add_argument("--auth", choices=("off", "on", "both"), default="both",
                         help="steady load on a server without tokens, with them, or on both in turns")
+    parser.add_argument("--slow-clients", type=int, default=0, help="connections trickling a body all along")
+    parser.add_argument("--compare", type=int, default=0, metavar="ROUNDS",
+                        help="gthread against gevent, alternately, ROUNDS times each")
     options = parser.parse_args()
     if options.requests + (options.reload_requests if options.reloads else 0) > 20_000:
         parser.error("at most 20,000 requests in all")
+    if not 0 <= options.slow_clients <= 256:
+        parser.error("at most 256 slow clients")
+    if options.compare:
+        return compare(options)
 
     in_process, check_cpu = baseline(2_000)
     failed = False
@@ -311,16 +406,21 @@ def main() -> int:
         (pack / "probe.yaml").write_text(PROBE.format(size=1))
         modes = ["off", "on"] if options.auth == "both" else [options.auth]
         servers: Dict[str, Server] = {}
+        slow: List[SlowClients] = []
         try:
             for mode in modes:
                 servers[mode] = Server(workdir / f"auth-{mode}", options.workers, options.threads, pack,
-                                       token=secrets.token_hex(16) if mode == "on" else None)
+                                       options.worker_class, token=secrets.token_hex(16) if mode == "on" else None)
                 servers[mode].wait_until_serving()
             server = servers[modes[0]]  # the one that reloads, if asked to
-            print(f"server: {options.workers} workers x {options.threads} threads on 127.0.0.1 "
+            print(f"server: {options.workers} {options.worker_class} workers"
+                  f"{f' x {options.threads} threads' if options.worker_class == 'gthread' else ''} on 127.0.0.1 "
                   f"({', '.join(f'{TITLES[m]}: port {servers[m].port}' for m in modes)}); "
+                  f"{options.slow_clients} slow clients on each; "
                   f"in-process baseline: 2,000 checks before and 2,000 after the steady load; "
                   f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+            if options.slow_clients:
+                slow = [SlowClients(servers[mode].port, options.slow_clients) for mode in modes]
             rounds = 2 if len(modes) > 1 else 1
             runs: Dict[str, List[Tuple[Load, float, float]]] = {mode: [] for mode in modes}
             for _ in range(rounds):  # in turns: a busy moment of the machine falls on both
@@ -362,9 +462,13 @@ def main() -> int:
                 report(f"load with {options.reloads} reloads", reload_load, seconds, in_process)
                 sent[modes[0]] += len(reload_load.latencies)
                 failed |= bool(reload_load.errors)
+                # A SIGHUP while a reload is being validated is folded into one more validation
+                # after it: fewer reloads than signals, the last rules served all the same.
                 reloads_done = server.log().count("reloading: rule pack")
-                print(f"  reloads done      {reloads_done} of {options.reloads}")
-                failed |= reloads_done != options.reloads
+                serving, expected = server.rules_version(), rules_version(Advisor(extra_rules=[pack]))
+                print(f"  reloads done      {reloads_done} for {options.reloads} SIGHUPs; serving the last pack: "
+                      f"{'yes' if serving == expected else 'no'}")
+                failed |= serving != expected
                 print(f"  memory (RSS, MB)  master {memory_before['master']:.1f} -> {memory_after['master']:.1f}; "
                       f"workers {_mbs(memory_before['workers'])} -> {_mbs(memory_after['workers'])}")
                 print(f"  without recycling each reload would add "
@@ -379,6 +483,8 @@ def main() -> int:
                       f"{torn} torn lines")
                 failed |= records != sent[mode] or torn != 0
         finally:
+            for clients in slow:
+                clients.close()
             for running in servers.values():
                 running.stop()
     print("FAILED" if failed else "OK: no errors, every decision logged")

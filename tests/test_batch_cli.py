@@ -56,21 +56,51 @@ def test_json_lines_hold_the_json_output_one_decision_a_line(cli) -> None:
     assert code == 1
 
 
-def test_json_lines_are_written_as_each_proposal_is_decided(tmp_path: Path) -> None:
-    """The last file is a pipe that is written only after the first lines were read."""
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_decisions_are_written_as_each_proposal_is_decided(tmp_path: Path, fmt: str) -> None:
+    """The last file is a pipe that is written only after the first decisions were read: JSON lines
+    come one a line, the items of a JSON array as they are decided too."""
     folder = tmp_path / "batch"
     write_proposals(folder, 5, seed=1)
     pipe = tmp_path / "last.yaml"
     os.mkfifo(pipe)
-    command = [sys.executable, "-m", "advisor", "check", "-f", "jsonl", FAST, str(folder), str(pipe)]
+    command = [sys.executable, "-m", "advisor", "check", "-f", fmt, FAST, str(folder), str(pipe)]
+    item = "\n" if fmt == "jsonl" else '\n    "meeting": '  # what each decision's output holds once
     with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
-        early = [json.loads(process.stdout.readline()) for _ in range(5)]  # the pipe is still unwritten
+        early, line = "", "start"
+        while early.count(item) < 5 and line:  # five decisions, the pipe still unwritten
+            line = process.stdout.readline()
+            early += line
         with open(pipe, "w") as writer:
             writer.write(json.dumps(proposal(title="last")))
         rest = process.stdout.read()
         assert process.wait(timeout=60) in (0, 1), process.stderr.read()
-    assert [d["source"] for d in early] == sorted(str(p) for p in folder.rglob("*.yaml"))
-    assert jsonl(rest)[0]["meeting"] == "last"
+    decided = jsonl(early + rest) if fmt == "jsonl" else json.loads(early + rest)
+    assert early.count(item) == 5
+    assert [d["source"] for d in decided] == sorted(str(p) for p in folder.rglob("*.yaml")) + [str(pipe)]
+    assert decided[-1]["meeting"] == "last"
+
+
+@pytest.mark.parametrize("options", [(), ("--lang", "ar"), ("--explain",), ("--what-if",)])
+def test_the_streamed_json_is_byte_for_byte_the_document_rendered_whole(cli, advisor, tmp_path, options) -> None:
+    from advisor.packs.explain import Explainer
+    from advisor.report.explained import render_explained
+    from advisor.report.render import render_many
+
+    files = [str(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    lang = "ar" if "ar" in options else "en"
+    what_if = "--what-if" in options
+    for named in (files, files[:1], [str(tmp_path / "missing.yaml")] + files[:2]):
+        decisions = [advisor.check(name, what_if=what_if) for name in named if Path(name).exists()]
+        whole = render_many(decisions, "json", lang=lang, array=len(named) > 1)  # the document at once
+        if "--explain" in options:
+            explainer = Explainer(advisor.pack)
+            whole = render_explained(decisions, [explainer.explain(d) for d in decisions], "json", whole)
+        _, out, _ = cli("check", "-f", "json", *(options if what_if else (FAST, *options)), *named)
+        assert out == whole
+        target = tmp_path / "report.json"
+        cli("check", "-f", "json", "-o", str(target), *(options if what_if else (FAST, *options)), *named)
+        assert target.read_text() == whole
 
 
 def test_summary_counts_and_adds_up_what_the_skips_avoid(cli, tmp_path: Path) -> None:

@@ -307,8 +307,11 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
     ("FREQ=SECONDLY;COUNT=1000000", "20260224T100000Z", "repeats up to 86,400 times a day"),
     ("FREQ=MINUTELY", "20260224T100000Z", "repeats up to 1,440 times a day"),
     ("FREQ=DAILY;BYHOUR=9,10,11,12,13,14,15;BYMINUTE=0,10,20,30,40,50,55", "20260224T100000Z", "up to 49 times a day"),
-    # 82,605 days from 1800-01-01 to 2026-03-02, less the hour between 10:00 and 09:00 UTC
-    ("FREQ=HOURLY", "18000101T100000Z", "would take 1,982,519 steps from its start to the window"),
+    # 46,080 days and 23 hours from 1900-01-01 10:00 to 2026-03-02 09:00 UTC, and the first hour
+    ("FREQ=HOURLY", "19000101T100000Z", "would take 1,105,944 steps from its start to the window"),
+    # 48 times a day, every day since 1950: dateutil works through each time of each day
+    ("FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,30",
+     "19500101T000000Z", "would take 1,335,378 steps from its start to the window"),
 ])
 def test_a_runaway_rule_is_refused_at_once(tmp_path, rule, start, message):
     text = calendar(event("runaway@test", "Runaway", f"DTSTART:{start}", f"DTEND:{start[:-3]}30Z",
@@ -335,7 +338,92 @@ def test_an_expansion_over_its_time_budget_stops_with_an_error(team_files):
     calendars = read_calendars(team_files)
     with pytest.raises(InputError) as raised:
         calendars.occurrences(END - timedelta(days=7), END, budget_seconds=-1)
-    assert "expanding the recurring events took more than -1 s" in str(raised.value)
+    assert str(raised.value).startswith(f"{team_files[0]}:12:1: VEVENT[pipeline@test]: expanding the recurring "
+                                        "events: this file took more than -1 s")
+
+
+RUNAWAY_ZONE = ["BEGIN:VTIMEZONE", "TZID:Runaway", "BEGIN:STANDARD", "DTSTART:16010101T000000",
+                "RRULE:FREQ=MINUTELY", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0000", "END:STANDARD", "BEGIN:DAYLIGHT",
+                "DTSTART:16010101T000030", "RRULE:FREQ=MINUTELY", "TZOFFSETFROM:+0000", "TZOFFSETTO:+0100",
+                "END:DAYLIGHT", "END:VTIMEZONE"]
+OUTLOOK_ZONE = ["BEGIN:VTIMEZONE", "TZID:W. Europe Standard Time (Outlook)", "BEGIN:STANDARD",
+                "DTSTART:16010101T030000", "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", "TZOFFSETFROM:+0200",
+                "TZOFFSETTO:+0100", "END:STANDARD", "BEGIN:DAYLIGHT", "DTSTART:16010101T020000",
+                "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "END:DAYLIGHT",
+                "END:VTIMEZONE"]
+
+
+def test_a_time_zone_rule_repeating_every_minute_is_refused_before_any_time_is_converted(tmp_path):
+    meeting = event("zoned@test", "Zoned", "DTSTART;TZID=Runaway:20260227T100000",
+                    "DTEND;TZID=Runaway:20260227T110000", organizer("dana"), attendee("sam"))
+    path = write(tmp_path, calendar(meeting, header=RUNAWAY_ZONE))
+    began = time.monotonic()
+    with pytest.raises(InputError) as raised:
+        read_calendars([path]).load(END, 7)
+    assert time.monotonic() - began < 5
+    # 1601 to 2200 is 315 million minutes: past the file's budget at once
+    assert str(raised.value).startswith(f"{path}:8:1: VTIMEZONE[Runaway].STANDARD.RRULE: the time zone's rule would "
+                                        "take 315,")
+    assert "steps for this file, more than 800,000" in str(raised.value)
+
+
+def test_an_outlook_time_zone_from_1601_is_read(tmp_path):
+    meeting = event("zoned@test", "Zoned", "DTSTART;TZID=W. Europe Standard Time (Outlook):20260227T100000",
+                    "DTEND;TZID=W. Europe Standard Time (Outlook):20260227T110000", organizer("dana"), attendee("sam"))
+    path = write(tmp_path, calendar(meeting, header=OUTLOOK_ZONE))
+    assert figures(read_calendars([path]).load(END, 7)) == {"dana@example.com": (1, 1.0), "sam@example.com": (1, 1.0)}
+
+
+@pytest.mark.parametrize("start,found", [("00010101T000000Z", "0001-01-01T00:00:00+00:00"),
+                                         ("22010101", "2201-01-01")])
+def test_an_event_outside_the_years_1900_to_2200_is_refused(tmp_path, start, found):
+    dense = "RRULE:FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(24))) + ";BYMINUTE=0,30"
+    path = write(tmp_path, calendar(event("old@test", "Old", f"DTSTART:{start}", dense, organizer("dana"),
+                                          attendee("sam"))))
+    with pytest.raises(InputError) as raised:
+        read_calendars([path])
+    assert str(raised.value) == (f"{path}:8:1: VEVENT[old@test].DTSTART: expected a date from the year 1900 to 2200, "
+                                 f"found {found}")
+
+
+def test_a_window_outside_the_years_1900_to_2200_is_refused(team_files):
+    calendars = read_calendars(team_files)
+    for end in (datetime(1, 1, 2, tzinfo=timezone.utc), datetime(2201, 1, 1, tzinfo=timezone.utc)):
+        with pytest.raises(InputError) as raised:
+            calendars.load(end, 7)
+        assert str(raised.value) == f"the window: expected a date from the year 1900 to 2200, found {end.isoformat()}"
+
+
+def test_each_file_and_the_run_have_a_budget_of_steps(team_files, tmp_path):
+    from advisor.inputs.calendar_budget import Budget
+
+    lines = [len(path.read_text().splitlines()) for path in team_files]  # one step a line
+    with pytest.raises(InputError) as raised:
+        read_calendars(team_files, budget=Budget(file_steps=lines[0] - 1))
+    assert str(raised.value).startswith(f"{team_files[0]}: reading its lines would take {lines[0]:,} steps for "
+                                        f"this file, more than {lines[0] - 1:,}")
+    with pytest.raises(InputError) as raised:
+        read_calendars(team_files, budget=Budget(steps=sum(lines) - 1))
+    assert str(raised.value).startswith(f"{team_files[1]}: reading its lines would take the calendars read together "
+                                        f"past {sum(lines) - 1:,} steps")
+    assert figures(read_calendars(team_files, budget=Budget(steps=sum(lines) + 100)).load(END, 7)) == EXPECTED
+
+
+def test_each_file_and_the_run_have_a_budget_of_seconds(team_files):
+    from advisor.inputs.calendar_budget import Budget
+
+    def clock():  # a clock that moves a second each time it is read
+        return float(next(ticks))
+
+    ticks = iter(range(1000))  # 1 s when the file is begun (checked), 2 s once icalendar has read it
+    with pytest.raises(InputError) as raised:
+        read_calendars(team_files, budget=Budget(file_seconds=1.5, clock=clock))
+    assert str(raised.value).startswith(f"{team_files[0]}: reading the file: this file took more than 1.5 s")
+    ticks = iter(range(1000))
+    with pytest.raises(InputError) as raised:
+        read_calendars(team_files, budget=Budget(seconds=6.5, clock=clock))
+    assert str(raised.value).startswith(f"{team_files[1]}: reading the file: the calendars read together took "
+                                        "more than 6.5 s")
 
 
 def test_a_window_needs_aware_times(team_files):

@@ -84,6 +84,22 @@ def test_load_as_csv_and_for_chosen_people(cli, exports):
     assert code == 0
 
 
+def test_load_shows_calendar_text_as_data(cli, tmp_path):
+    # A name that drives a terminal (a C1 escape: iCalendar refuses C0 ones) and reorders its
+    # line, and one a spreadsheet would run.
+    text = calendar(event("x@test", "Review", "DTSTART:20260227T100000Z", "DTEND:20260227T110000Z",
+                          'ORGANIZER;CN="\x9b2J\u202eDana":mailto:dana@example.com',
+                          "ATTENDEE;CN=@SUM(1+1):mailto:sam@example.com"))
+    path = tmp_path / "hostile.ics"
+    path.write_text(text)
+    code, out, err = cli("load", str(path), "--at", AT)
+    assert (code, err) == (0, "")
+    assert "\\x9b2J\\u202eDana <dana@example.com>" in out and "\x9b" not in out and "\u202e" not in out
+    code, out, err = cli("load", str(path), "--at", AT, "--format", "csv")
+    assert (code, err) == (0, "")
+    assert [row["name"] for row in csv.DictReader(io.StringIO(out))] == ["\x9b2J\u202eDana", "'@SUM(1+1)"]
+
+
 def test_load_json_has_the_average(cli, exports):
     _, out, _ = cli("load", str(exports), "--at", AT, "--format", "json", "--person", "@example.com")
     # (5.25 + 5 + 4.75 + 1.5) / 4 and (6 + 5 + 4 + 2) / 4
@@ -105,6 +121,16 @@ def test_load_refuses_a_bad_moment_and_a_missing_file(cli, tmp_path, exports):
                "found 'next monday'\n")
     assert cli("load", str(tmp_path / "nope.ics")) == (
         2, "", f"{tmp_path / 'nope.ics'}: cannot read the calendar: No such file or directory\n")
+    assert cli("load", str(exports), "--at", "0001-01-02T00:00Z") == (
+        2, "", "--at: expected a date from the year 1900 to 2200, found 0001-01-02T00:00:00+00:00\n")
+
+
+def test_check_refuses_a_proposal_start_outside_the_calendar_years(cli, tmp_path, exports):
+    proposal = tmp_path / "m.yaml"
+    proposal.write_text("title: x\npurposes: coaching\nduration_minutes: 30\nstart: 0001-01-02T00:00Z\n"
+                        "audience: [{role: sales_rep, email: dana@example.com}]\n")
+    assert cli("check", str(proposal), "--calendar", str(exports)) == (
+        2, "", f"{proposal}: start: expected a date from the year 1900 to 2200, found 0001-01-02T00:00:00+00:00\n")
 
 
 def check_json(cli, *args: str):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 
@@ -132,6 +133,71 @@ def test_output_file_is_written_whole_and_kept_on_failure(cli, tmp_path):
     assert code == 2
     assert json.loads(target.read_text())["verdict"] == "hold"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no temporary left
+
+
+def test_output_through_a_link_replaces_its_target_and_keeps_the_link(cli, tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "latest.json").write_text("old")
+    os.chmod(reports / "latest.json", 0o640)
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "via.json").symlink_to(reports / "latest.json")
+    (links / "chain.json").symlink_to(links / "via.json")
+    code, out, err = cli("check", "-f", "json", "-o", str(links / "chain.json"), str(EXAMPLES / "coaching-1on1.yaml"))
+    assert (code, out, err) == (0, "", "")
+    assert (links / "chain.json").is_symlink() and (links / "via.json").is_symlink()
+    assert json.loads((reports / "latest.json").read_text())["verdict"] == "hold"
+    assert (reports / "latest.json").stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in reports.iterdir()) == ["latest.json"]  # the temporary was made there, and went
+    (links / "new.json").symlink_to(reports / "new.json")  # a link to a file yet to be
+    assert cli("check", "-f", "json", "-o", str(links / "new.json"), str(EXAMPLES / "coaching-1on1.yaml"))[0] == 0
+    assert (links / "new.json").is_symlink() and json.loads((reports / "new.json").read_text())["verdict"] == "hold"
+
+
+def test_output_to_a_fifo_is_written_to_it_not_replaced(cli, tmp_path):
+    import threading
+
+    fifo = tmp_path / "report.fifo"  # stands for /dev/null and its kind, which a test must never risk replacing
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    code, out, err = cli("check", "-f", "json", "-o", str(fifo), str(EXAMPLES / "coaching-1on1.yaml"))
+    reader.join(timeout=30)
+    assert (code, out, err) == (0, "", "")
+    assert json.loads(received[0])["verdict"] == "hold"
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    link = tmp_path / "out.json"
+    link.symlink_to(fifo)
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    assert cli("check", "-f", "json", "-o", str(link), str(EXAMPLES / "coaching-1on1.yaml"))[0] == 0
+    reader.join(timeout=30)
+    assert json.loads(received[1])["verdict"] == "hold" and link.is_symlink() and stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_sigterm_while_the_output_is_written_leaves_no_temporary_file(tmp_path):
+    # A run killed while it writes: the signal waits until the file is whole, then ends the run.
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))  # as `advisor` installs it\n"
+        "real_fsync = os.fsync\n"
+        "def fsync(fd):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    real_fsync(fd)\n"
+        "os.fsync = fsync\n"
+        "from advisor.cli.output import write_atomically\n"
+        f"write_atomically(Path({str(target)!r}), 'new')\n"
+        "print('not reached')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert (done.returncode, done.stdout) == (143, ""), done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+    assert target.read_text() == "new"
 
 
 def test_internal_error_is_one_line_with_its_own_code(cli, monkeypatch):

@@ -95,6 +95,9 @@ overrides:
     ("extends: defualt\n", "1:10: extends: unknown base 'defualt'; did you mean 'default'?"),
     ("- threshold: 60\n", "1:1: expected a mapping of settings (threshold, disable, overrides ...), found a list"),
     ("threshold: [60\n", "YAML syntax error"),
+    ("threshold: 0x" + "f" * 4000 + "\n", "1:12: threshold: expected an integer from 0 to 100, found '0xffff"),
+    ("threshold: 1:00\n", "1:12: threshold: expected an integer from 0 to 100, found '1:00'"),
+    ("threshold: " + "5" * 5000 + "\n", "1:12: threshold: number too long: 5,000 digits, at most 20 are read"),
 ])
 def test_mistakes_are_one_line_with_file_line_and_column(tmp_path: Path, text: str, expected: str) -> None:
     path = _write(tmp_path, text)

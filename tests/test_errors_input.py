@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -124,9 +125,23 @@ def test_file_too_large(refused):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
-def test_an_endless_file_is_refused_not_read(cli):
+def test_a_device_is_refused_not_read(cli):
     code, _, err = cli("check", "/dev/zero")
-    assert (code, err) == (2, "/dev/zero: file too large: over the limit of 1048576 bytes (1 MiB)\n")
+    assert (code, err) == (2, "/dev/zero: cannot read the file: it is a device, not a file\n")
+
+
+def test_an_endless_pipe_is_read_no_further_than_the_limit(cli, tmp_path):
+    import subprocess
+
+    endless = subprocess.Popen(["yes", "title: x"], stdout=subprocess.PIPE)  # never ends by itself
+    pipe = f"/dev/fd/{endless.stdout.fileno()}"  # as the shell names <(yes 'title: x')
+    try:
+        code, _, err = cli("check", pipe)
+    finally:
+        endless.kill()
+        endless.wait()
+        endless.stdout.close()
+    assert (code, err) == (2, f"{pipe}: file too large: over the limit of 1048576 bytes (1 MiB)\n")
 
 
 def test_nesting_depth(refused):
@@ -246,6 +261,48 @@ def test_json_surrogate_pairs_are_read_and_later_columns_stay_right(refused, cli
         f"emoji.json:1:{column}: duration_minutes: expected an integer from 5 to 480, found 'long'"]
 
 
+@pytest.mark.parametrize("written", ["1:30", "0x1e", "017", "0b11110", "3_0", "1:30.5", "0o36"])
+def test_numbers_only_yaml_1_1_reads_stay_text_and_a_number_field_says_so(refused, written):
+    text = VALID.replace("duration_minutes: 30", f"duration_minutes: {written}")
+    assert refused(text) == [f"meeting.yaml:3:19: duration_minutes: expected an integer from 5 to 480, "
+                             f"found '{written}'"]
+
+
+def test_a_title_in_base_60_is_text_and_costs_nothing_to_read(cli, tmp_path):
+    path = tmp_path / "m.yaml"
+    title = "1:59" + ":59" * 200_000  # 600 KB; YAML 1.1 makes it one integer, at a cost quadratic in its length
+    path.write_text(VALID.replace("title: Weekly pipeline review", f"title: {title}"))
+    code, out, err = cli("check", "-f", "json", "--no-what-if", str(path))
+    assert (code, err) == (1, "") and json.loads(out)["meeting"] == title
+
+
+@pytest.mark.parametrize("written,digits", [("9" * 21, "21"), ("-" + "9" * 5000, "5,000"), ("1" * 4400, "4,400")])
+def test_an_integer_too_long_is_refused_before_it_is_converted(refused, written, digits):
+    text = VALID.replace("duration_minutes: 30", f"duration_minutes: {written}")
+    assert refused(text) == [f"meeting.yaml:3:19: duration_minutes: number too long: {digits} digits, "
+                             "at most 20 are read"]
+    assert refused(f'{{"title": "x", "count": {written}}}', "m.json") == [
+        f"m.json:1:25: count: number too long: {digits} digits, at most 20 are read"]
+
+
+@pytest.mark.parametrize("tagged", ['!!int "0x1e"', '!!int "1:30"', '!!float "1:30"'])
+def test_a_number_tag_takes_decimal_digits_only(refused, tagged):
+    text = VALID.replace("duration_minutes: 30", f"duration_minutes: {tagged}")
+    kind = tagged[2:tagged.index(" ")]
+    assert refused(text) == [f"meeting.yaml:3:19: duration_minutes: cannot read the value "
+                             f"{tagged.split(' ')[1].replace(chr(34), chr(39))} as {kind}: "
+                             "expected a number in decimal digits"]
+
+
+def test_a_lone_surrogate_is_refused_as_bad_text(refused):
+    assert refused('{"title": "Launch \\ud83d"}\n', "m.json") == [
+        "m.json:1:19: not valid text: the escape \\ud83d is half of a character (a lone surrogate); "
+        "write the character itself"]
+    assert refused('title: "a \\udc00 b"\n') == [
+        "meeting.yaml:1:11: not valid text: the escape \\udc00 is half of a character (a lone surrogate); "
+        "write the character itself"]
+
+
 def test_exponent_numbers_as_json_writes_them(cli, tmp_path):
     path = tmp_path / "load.json"
     path.write_text(json.dumps({"title": "x", "purposes": "coaching", "duration_minutes": 3e1,
@@ -272,6 +329,39 @@ def test_html_escapes_proposal_text(cli, tmp_path):
     code, out, err = cli("check", "-f", "html", str(path))
     assert err == "" and "<script>" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in out
+
+
+HOSTILE_TITLE = 'Q3 review \\e]0;pwned\\a\\e[2J\\x9b31m \\u202eevil\\u2066 \\u200e\\u200f\\u061c\\n- APPROVED by CFO'
+
+
+@pytest.mark.parametrize("options", [(), ("--color", "always"), ("--lang", "ar"), ("--explain",)])
+def test_terminal_text_shows_control_and_bidi_characters_escaped(cli, tmp_path, options):
+    path = tmp_path / "m.yaml"
+    path.write_text(VALID.replace("Weekly pipeline review", f'"{HOSTILE_TITLE}"'))
+    code, out, err = cli("check", *options, str(path))
+    assert err == ""
+    shown = "Q3 review \\x1b]0;pwned\\x07\\x1b[2J\\x9b31m \\u202eevil\\u2066 \u200e\u200f\u061c\\n- APPROVED by CFO"
+    assert shown in out  # the marks Arabic text uses are kept as they are
+    colours = re.findall("\x1b\\[[0-9;]*m", out)
+    assert "\x1b]" not in out and "\x9b" not in out and "\u202e" not in out and "\u2066" not in out
+    assert out.count("\x1b") == len(colours) and (len(colours) > 0) == ("always" in options)
+    assert "\n- APPROVED" not in out
+
+
+def test_an_error_line_shows_control_and_bidi_characters_escaped(cli, tmp_path):
+    path = tmp_path / "\u202egnp.yaml"
+    path.write_text("title: [\n")
+    code, _, err = cli("check", str(path))
+    assert code == 2 and err.startswith(f"{tmp_path}/\\u202egnp.yaml:2:1: YAML syntax error") and "\u202e" not in err
+
+
+def test_markdown_keeps_the_title_on_its_line(cli, tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(VALID.replace("Weekly pipeline review", '"Q3 review\\n- APPROVED by CFO\\n# Done"'))
+    code, out, err = cli("check", "-f", "markdown", "--explain", str(path))
+    assert err == "" and "## SKIP: Q3 review\\n- APPROVED by CFO\\n\\# Done\n" in out
+    assert not any(line.startswith(("- APPROVED", "# Done")) for line in out.splitlines())
+    assert "### Rules for Q3 review\\n- APPROVED by CFO\\n\\# Done\n" in out
 
 
 # ------------------------------------------------------------------ nothing lost

@@ -158,6 +158,46 @@ def test_templates_run_in_the_sandbox(refused):
         "access to attribute '__class__' of 'str' object is unsafe."]
 
 
+@pytest.mark.parametrize("because,message", [
+    ("{{ '%1000000000d' % attendees }}", "template would do too much work: a width of 1,000,000,000 in %, more than 100"),
+    ("{{ '{:>1000000000}'.format(attendees) }}",
+     "template would do too much work: a width of 1,000,000,000 in format, more than 100"),
+    ("{{ '%*d' % (attendees, 1) }}", "template would do too much work: a width taken from a value ('*') is not "
+                                    "allowed in %"),
+    ("{% for i in range(1000) %}{% for j in range(1000) %}x{% endfor %}{% endfor %}",
+     "template would do too much work: loops would take more than 1,000 steps"),
+    ("{{ title.center(1000000000) }}", "template would do too much work: 'center' would build 1,000,000,000 "
+                                       "characters, more than 10,039"),
+    # within the budget on a plausible proposal, past it on a large one
+    ("{{ 'x' * 128 * attendees }}", "template would do too much work on a large proposal: '*' repeating 128 "
+                                    "characters or items would build 128,000,000,000 characters, more than 70,000"),
+    ("{{ title ~ title ~ title ~ title }}", "template would do too much work on a large proposal: '~' would build "
+                                           "80,000 characters, more than 70,000"),
+])
+def test_a_snippet_past_the_budget_is_refused_when_the_pack_loads(refused, because, message):
+    assert refused(rule(because=because.replace('"', '\\"'))) == [f"rules.yaml:4:12: company-rule.because: {message}"]
+
+
+def test_a_snippet_may_print_the_title_and_build_a_sentence(cli, pack):
+    folder = pack(rules=rule(when="{attendees: {gte: 1}}",
+                             because="{{ 'Title: ' ~ title }}, {{ '%5d' % attendees }} people{{ '!' * 3 }}"))
+    code, out, err = cli("check", "-f", "json", "--rules", str(folder), str(EXAMPLES / "coaching-1on1.yaml"))
+    assert err == ""
+    reasons = [f["reason"] for f in json.loads(out)["fired"] if f["rule"] == "company-rule"]
+    assert reasons == ["Title: Call review with Sam, 2 people!!!"]
+
+
+def test_a_snippet_past_the_budget_on_one_proposal_is_the_rules_error(cli, pack, tmp_path):
+    # within the budget for the sample and the largest proposal; past it for exactly 2 attendees
+    folder = pack(rules=rule(when="{attendees: {gte: 1}}",
+                             because="{% if attendees == 2 %}{{ 'x' * 100000 }}{% endif %}ok"))
+    code, out, err = cli("check", "-f", "json", "--rules", str(folder), str(EXAMPLES / "coaching-1on1.yaml"))
+    assert (code, out) == (2, "")
+    assert err == (f"{folder / 'rules.yaml'}:1:3: company-rule.because: template fails on the proposal "
+                   "'Call review with Sam': OverBudget: '*' repeating 1 characters or items would build 100,000 "
+                   "characters, more than 10,060\n")
+
+
 def test_template_failing_on_one_proposal_is_the_rules_error_and_others_are_decided(cli, pack, tmp_path):
     # passes the sample proposal (3 purposes), fails on a meeting with one
     folder = pack(rules=rule(when="{purpose_count: {gte: 1}}", because="{{ 6 // (purpose_count - 1) }} points"))

@@ -106,7 +106,7 @@ def test_without_libyaml_the_same_values_and_the_same_refusals(monkeypatch) -> N
     ("a: <<\nb: [<<]\nbase: &b {c: 1}\nd:\n  <<: *b\n  e: <<\n", {
         "a": "<<", "b": ["<<"], "base": {"c": 1}, "d": {"c": 1, "e": "<<"}}),
     ("a: yes\nb: 'yes'\nc: yes\nd: ~\ne: null\nf: 0x10\ng: 0x10\n", {
-        "a": True, "b": "yes", "c": True, "d": None, "e": None, "f": 16, "g": 16}),
+        "a": True, "b": "yes", "c": True, "d": None, "e": None, "f": "0x10", "g": "0x10"}),
 ])
 def test_a_plain_value_means_the_same_every_time_it_is_read(text: str, expected: Dict[str, Any]) -> None:
     for _ in range(3):
@@ -280,6 +280,30 @@ def test_anything_else_is_left_to_jinja(source: str) -> None:
     assert snippets.python_expression(source) is None
     context = {"title": "review", "purposes": ["coaching"], "attendees": 3}
     assert snippets.render_snippet(source, context) == jinja_render(source, context)
+
+
+@pytest.mark.parametrize("source", [
+    "{{ 'x' * attendees }}", "{{ '%150d' % attendees }}", "{{ title ~ title ~ title ~ title }}",
+    "{{ title + title + title + title }}", "{{ title | replace('a', 'aaaaaaaaaaaaaaaa') }}", "{{ purposes | join(title) }}",
+    "{{ '%s' % title }}{{ title }}{{ title }}{{ title }}",
+])
+def test_the_compiled_path_keeps_the_budget_jinja_keeps(source: str) -> None:
+    from advisor.packs.budget import OverBudget
+
+    expression = snippets.python_expression(source)
+    assert expression is not None, "translated, so that the quick path is the one tested"
+    render = _compiled({source: expression})[source]
+    large = {"attendees": 100_000_000, "title": "a" * 12_000, "purposes": ["coaching"] * 20}
+    small = {"attendees": 3, "title": "a", "purposes": ["coaching"]}
+    for context in (large, small):
+        try:
+            expected = jinja_render(source, context)
+        except OverBudget as slow:
+            with pytest.raises(OverBudget) as fast:
+                render(context)
+            assert str(fast.value) == str(slow)
+        else:
+            assert context is small and render(context) == expected
 
 
 def test_a_failing_snippet_fails_with_jinjas_own_error() -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -194,6 +195,19 @@ def test_a_users_template_runs_in_the_sandbox(cli, tmp_path):
     ("{% for v in decisions %}\n{{ v.d.__class__.__subclasses__() }}{% endfor %}",
      "template failed: access to attribute '__class__' of 'Decision' object is unsafe."),
     ("{% for v in decisions %}\n\n{{ v.nothing_here }}{% endfor %}", "template failed: 'dict object' has no attribute"),
+    # whatever it raises, and however much it would do
+    ("{% for v in decisions %}{% for i in range(10**6) %}{% for j in range(10**6) %}x{% endfor %}{% endfor %}"
+     "{% endfor %}", "1: template would do too much work: range of 1,000,000 numbers, more than 11,000 steps"),
+    ("{% set ns = namespace(n=0) %}{% for i in range(5000) %}{% for j in range(5000) %}{% endfor %}{% endfor %}",
+     "1: template would do too much work: loops would take more than 11,000 steps"),
+    ("{% macro again(n) %}{{ again(n + 1) }}{% endmacro %}\n{{ again(0) }}", "template failed: it calls itself too deeply"),
+    ("{{ 'x' * 1000000000 }}", "1: template would do too much work: '*' repeating 1 characters or items would build "
+                               "1,000,000,000 characters, more than"),
+    ("{% set ns = namespace(x='ab') %}{% for i in range(40) %}{% set ns.x = ns.x ~ ns.x %}{% endfor %}{{ ns.x }}",
+     "1: template would do too much work: '~' would build 16,384 characters, more than"),
+    ("{{ '{:>1000000000}'.format(1) }}", "template would do too much work: a width of 1,000,000,000 in format"),
+    ("{{ 1 / 0 }}", "1: template failed: division by zero"),
+    ("{{ 'x' * 9000 }}" * 200, "template would do too much work: the text written would pass 1,100,"),
 ])
 def test_a_bad_users_template_is_one_line_and_exit_2(cli, tmp_path, source, message):
     template = tmp_path / "bad.j2"
@@ -201,6 +215,24 @@ def test_a_bad_users_template_is_one_line_and_exit_2(cli, tmp_path, source, mess
     code, out, err = cli("check", "--template", str(template), str(EXAMPLES / "coaching-1on1.yaml"))
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and err.startswith(f"{template}:") and message in err
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_template_that_is_no_file_is_refused_unread(cli):
+    assert cli("check", "--template", "/dev/zero", str(EXAMPLES / "coaching-1on1.yaml")) == (
+        2, "", "/dev/zero: cannot read the file: it is a device, not a file\n")
+    assert cli("rules", "doc", "--template", "/dev/zero") == (
+        2, "", "/dev/zero: cannot read the file: it is a device, not a file\n")
+
+
+def test_the_catalogue_template_is_held_to_the_budget_too(cli, tmp_path, advisor):
+    template = tmp_path / "catalogue.j2"
+    template.write_text("{% for r in rules %}{% for i in range(100) %}{% for j in range(100) %}{% endfor %}"
+                        "{% endfor %}{% endfor %}")
+    code, out, err = cli("rules", "doc", "--template", str(template))
+    steps = 10_000 + 1_000 * len(advisor.pack.rules)  # a report's budget grows with what it lays out
+    assert (code, out) == (2, "")
+    assert err == f"{template}:1: template would do too much work: loops would take more than {steps:,} steps\n"
 
 
 def test_a_template_cannot_shape_json(tmp_path):

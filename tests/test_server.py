@@ -219,6 +219,45 @@ def test_a_chunked_body_over_the_limit_gets_413_too(server):
     assert caught.value.code == 413
 
 
+def raw_exchange(server, request: bytes, timeout: float = 30) -> bytes:
+    """Send `request` as written, byte for byte, and read the answer until the server closes."""
+    import socket
+
+    host, port = server.url.rsplit("/", 1)[-1].rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=timeout) as connection:
+        connection.sendall(request)
+        answer = b""
+        while True:
+            data = connection.recv(65536)
+            if not data:
+                return answer
+            answer += data
+
+
+def test_a_chunked_body_with_a_broken_chunk_size_gets_400(server):
+    answer = raw_exchange(server, b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                  b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    error = json.loads(body)
+    assert error["title"] == "unreadable request body"
+    assert error["problems"][0].startswith("<request>: the body could not be read")
+
+
+def test_an_integer_too_long_or_a_lone_surrogate_gets_400_not_500(server):
+    body = json.dumps([proposal()]).replace('"duration_minutes": 30', '"duration_minutes": ' + "9" * 5000).encode()
+    status, error = server.json("POST", "/v1/check/batch", raw=body, headers=JSON)
+    column = body.index(b"9" * 5000) + 1
+    assert (status, error["problems"]) == (400, [
+        f"<request>:1:{column}: [0].duration_minutes: number too long: 5,000 digits, at most 20 are read"])
+    body = json.dumps(proposal()).replace('"Test meeting"', '"Test \\ud800"').encode()
+    status, error = server.json("POST", "/v1/check", raw=body, headers=JSON)
+    column = body.index(b"\\ud800") + 1
+    assert (status, error["problems"]) == (400, [
+        f"<request>:1:{column}: not valid text: the escape \\ud800 is half of a character (a lone surrogate); "
+        "write the character itself"])
+
+
 @pytest.mark.parametrize("headers", [{"Content-Type": "text/plain"}, {"Content-Type": "application/xml"}, {}])
 def test_other_content_types_get_415(server, headers):
     status, _, body = server.request("POST", "/v1/check", b"title: x", headers)

@@ -1,6 +1,7 @@
 """Reloading a running server: SIGHUP or POST /v1/reload, new rules or a refusal, no request lost."""
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
@@ -14,6 +15,7 @@ from test_server import YAML, Server
 
 from advisor.api import Advisor
 from advisor.decisionlog import rules_version
+from advisor.errors import AdvisorError
 
 PROBE = """- id: reload-probe
   description: A rule whose weight the tests change while the server runs.
@@ -60,6 +62,15 @@ def wait_for_version(server: Server, version: str, timeout: float = 60) -> None:
             time.sleep(0.05)
 
 
+def wait_for_log(server: Server, text: str, times: int = 1, timeout: float = 60) -> None:
+    """Until the server's log holds `text` (`times` times), or fail saying what it holds."""
+    deadline = time.monotonic() + timeout
+    while server.log().count(text) < times:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {text!r} in the log:\n{server.log()}")
+        time.sleep(0.05)
+
+
 def probe_reason(server: Server) -> str:
     status, decision = server.json("POST", "/v1/check", raw=PROPOSAL, headers=YAML)
     assert status == 200
@@ -94,9 +105,7 @@ def test_sighup_serves_the_new_pack_and_refuses_a_broken_one(server, pack):
     serving = expected_version(pack)
     write_pack(pack, BROKEN)
     server.process.send_signal(signal.SIGHUP)
-    deadline = time.monotonic() + 60
-    while "reload refused" not in server.log() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for_log(server, "reload refused")
     log = server.log()
     assert "reload refused" in log
     assert f"{pack / 'probe.yaml'}:3:10: reload-probe.when.attendes: unknown fact 'attendes'" in log
@@ -151,6 +160,50 @@ def test_no_request_fails_while_workers_are_replaced(server, pack):
     assert len(server.decision_lines()) == len(statuses)
 
 
+def booted_workers(server: Server) -> List[int]:
+    return [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", server.log())]
+
+
+def test_a_reload_whose_validation_hangs_never_blocks_the_master(tmp_path):
+    import os
+
+    config = tmp_path / "advisor.yaml"
+    config.write_text("threshold: 70\n")
+    server = Server(tmp_path, "--config", str(config))
+    try:
+        stall = tmp_path / "stall.yaml"
+        os.mkfifo(stall)  # a rule pack named in the settings that no one writes: reading it waits
+        config.write_text(f"threshold: 80\npacks: [{stall}]\n")
+        server.process.send_signal(signal.SIGHUP)
+        wait_for_log(server, "Handling signal: hup")
+        # While the validation waits, the master still looks after its workers: a killed one is replaced.
+        os.kill(booted_workers(server)[-1], signal.SIGKILL)
+        wait_for_log(server, "Booting worker with pid", times=3)
+        assert server.json("POST", "/v1/check", raw=PROPOSAL, headers=YAML)[1]["threshold"] == 70
+        with open(stall, "wb"):  # the pack turns out empty: the reload is refused, the old rules serve on
+            pass
+        wait_for_log(server, "reload refused")
+        assert f"{stall}: the file is empty: expected a list of rules" in server.log()
+        assert server.json("POST", "/v1/check", raw=PROPOSAL, headers=YAML)[1]["threshold"] == 70
+    finally:
+        server.stop()
+
+
+def test_a_validation_past_its_deadline_is_stopped_and_refused(tmp_path, monkeypatch):
+    import os
+
+    from advisor.server import serve
+
+    stall = tmp_path / "stall.yaml"
+    os.mkfifo(stall)
+    monkeypatch.setattr(serve, "VALIDATION_TIMEOUT", 1.0)
+    began = time.monotonic()
+    with pytest.raises(AdvisorError) as refused:
+        serve.validate_in_child(serve.ServeSettings(extra_rules=[stall]))
+    assert time.monotonic() - began < 10
+    assert str(refused.value) == "advisor serve: validating the rules took more than 1 s"
+
+
 def test_sighup_rereads_the_configuration_and_refuses_a_broken_one(tmp_path):
     config = tmp_path / "advisor.yaml"
     config.write_text("threshold: 70\n")
@@ -164,9 +217,7 @@ def test_sighup_rereads_the_configuration_and_refuses_a_broken_one(tmp_path):
 
         config.write_text("threshold: high\n")
         server.process.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 60
-        while "reload refused" not in server.log() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for_log(server, "reload refused")
         assert f"{config}:1:12: threshold: expected an integer from 0 to 100, found 'high'" in server.log()
         assert server.json("POST", "/v1/check", raw=PROPOSAL, headers=YAML)[1]["threshold"] == 80
     finally:

@@ -16,11 +16,10 @@ from __future__ import annotations
 import re
 import zlib
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 from advisor.errors import InputError, Problem
-from advisor.inputs.calendar import MAX_FILE_BYTES, build_calendars, parse_calendar
+from advisor.inputs.calendar import MAX_FILE_BYTES, build_calendars, parse_calendar, read_calendar_bytes
 from advisor.inputs.invite import Roles, invite_to_proposal, occurrences_per_year, stated_purposes
 from advisor.inputs.yamlsafe import decode
 
@@ -38,15 +37,8 @@ class Source(NamedTuple):
     data: Optional[bytes] = None  # None: read the file `name`
 
     def read(self) -> bytes:
-        if self.data is not None:
-            return self.data
-        path = Path(self.name)
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                parse_calendar(b" " * (MAX_FILE_BYTES + 1), self.name)  # refused for its size, as read_calendars does
-            return path.read_bytes()
-        except OSError as error:
-            raise InputError([Problem(self.name, f"cannot read the calendar: {error.strerror or error}")]) from None
+        """The calendar's bytes, read as `read_calendars` reads a file (bounded, devices refused)."""
+        return self.data if self.data is not None else read_calendar_bytes(self.name)
 
 
 class Window(NamedTuple):

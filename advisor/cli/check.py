@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Sequence
 
 import click
 
 from advisor.cli.main import EXIT_ERROR, EXIT_HOLD, EXIT_SKIP, report_problems
-from advisor.cli.output import emit, write_atomically
-from advisor.errors import AdvisorError
+from advisor.cli.output import AtomicFile, emit, write_atomically
+from advisor.errors import AdvisorError, ConfigError
 
 if TYPE_CHECKING:
     from advisor.core.decision import Decision
@@ -120,58 +120,59 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
             return EXIT_ERROR
     names = proposal_files(files)
     lines = fmt == "jsonl"
+    streamed = fmt in ("json", "jsonl")  # each decision is written as it comes, and not kept
     if what_if is None:  # one person reading one decision wants it; a batch would pay it thousands of times
         what_if = len(names) == 1 and not lines
-    task = Task(advisor, read, what_if, calendars, json_lines=lang if lines else None,
-                keep_decisions=not lines or invitation is not None, digests=log is not None)
+    task = Task(advisor, read, what_if, calendars, json_lines=lang if streamed else None,
+                keep_decisions=not streamed or invitation is not None, digests=log is not None,
+                json_indent=None if lines else 2, explain=explain)
     decisions: List["Decision"] = []
-    written: List[str] = []  # JSON lines bound for --output
     tally = Tally()
     version = ""  # of the rules and settings: the same for every decision of the run
     if log is not None:
         from advisor.decisionlog import rules_version
 
         version = rules_version(advisor)
-    try:
-        with _progress(len(names), streaming=lines and output is None) as advance:
-            for result in results(task, names, jobs or available_cores()):
-                advance()
-                decision_id = None
-                if not result.problems and (log is not None or invitation is not None):
-                    from advisor.decisionlog import new_decision_id
-
-                    decision_id = new_decision_id()  # the same in the log and in the invitation
-                if not result.problems and log is not None:
-                    assert result.decision is not None and result.digest is not None  # kept for the log
-                    assert decision_id is not None
-                    try:  # recorded before it is shown: no decision goes unlogged
-                        log.record(result.decision, result.digest, version, decision_id)
-                    except AdvisorError as error:
-                        result = result.failed(error.problems)
-                if not result.problems and invitation is not None:
-                    assert result.decision is not None and decision_id is not None
-                    try:
-                        invitation.write_annotated(result.decision, decision_id, lang)
-                    except AdvisorError as error:
-                        result = result.failed(error.problems)
-                tally.add(result)
-                if result.problems:
-                    report_problems(result.problems)
-                elif result.line is None:
-                    assert result.decision is not None  # kept for the report (Task.keep_decisions)
-                    decisions.append(result.decision)
-                elif output is None:
-                    sys.stdout.write(result.line + "\n")
-                    sys.stdout.flush()
-                else:
-                    written.append(result.line)
-    finally:
+    with ExitStack() as closing:
         if log is not None:
-            log.close()
-    if written and output is not None:
+            closing.callback(log.close)
+        target = None if output is None or not streamed else closing.enter_context(AtomicFile(Path(output)))
+        from advisor.report.json_format import JsonStream
+
+        stream = JsonStream(target.write if target is not None else _write_out,
+                            array=None if lines else len(names) > 1)  # several files named: an array
         try:
-            write_atomically(Path(output), "\n".join(written) + "\n")
-        except AdvisorError as error:
+            with _progress(len(names), streaming=streamed and output is None) as advance:
+                for result in results(task, names, jobs or available_cores()):
+                    advance()
+                    decision_id = None
+                    if not result.problems and (log is not None or invitation is not None):
+                        from advisor.decisionlog import new_decision_id
+
+                        decision_id = new_decision_id()  # the same in the log and in the invitation
+                    if not result.problems and log is not None:
+                        assert result.decision is not None and result.digest is not None  # kept for the log
+                        assert decision_id is not None
+                        try:  # recorded before it is shown: no decision goes unlogged
+                            log.record(result.decision, result.digest, version, decision_id)
+                        except AdvisorError as error:
+                            result = result.failed(error.problems)
+                    if not result.problems and invitation is not None:
+                        assert result.decision is not None and decision_id is not None
+                        try:
+                            invitation.write_annotated(result.decision, decision_id, lang)
+                        except AdvisorError as error:
+                            result = result.failed(error.problems)
+                    tally.add(result)
+                    if result.problems:
+                        report_problems(result.problems)
+                    elif result.line is None:
+                        assert result.decision is not None  # kept for the report (Task.keep_decisions)
+                        decisions.append(result.decision)
+                    else:
+                        stream.add(result.line)
+            stream.close()
+        except ConfigError as error:  # --output could not be written: nothing of it is left
             report_problems(error.problems)
             return EXIT_ERROR
     if decisions:
@@ -196,6 +197,11 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
     if tally.errors:
         return EXIT_ERROR
     return EXIT_HOLD if tally.skip == 0 else EXIT_SKIP
+
+
+def _write_out(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 @contextmanager

@@ -62,9 +62,12 @@ def window_end(at: Optional[str]) -> datetime:
         from dateutil.tz import tzlocal
 
         return datetime.now(tzlocal())
+    from advisor.inputs.calendar import check_window
     from advisor.inputs.proposal import parse_start
 
     try:
-        return parse_start(at)
+        end = parse_start(at)
     except ValueError as error:
         raise InputError([Problem("--at", f"{error}, found {at!r}")]) from None
+    check_window(end, "--at")
+    return end

@@ -20,6 +20,7 @@ from advisor.cli.main import EXIT_ERROR
 from advisor.cli.output import write_atomically
 from advisor.core.rules import Rule
 from advisor.errors import InputError, did_you_mean
+from advisor.inputs.files import read_file
 from advisor.inputs.yamlsafe import load_yaml
 from advisor.packs.config import find_config
 from advisor.packs.explain import condition_text, rule_tree
@@ -188,8 +189,7 @@ def show(rule_id: str, fmt: str, config_file: Optional[str], rule_dirs: Sequence
 
 def written_yaml(rule: Rule) -> str:
     """The rule's text in its file: from its `- id:` line to the line before the next rule."""
-    path = Path(rule.file)
-    raw = path.read_bytes()
+    raw = read_file(rule.file)
     lines = raw.decode("utf-8-sig").splitlines()
     document = load_yaml(raw, rule.file)
     starts = sorted(where[0] for key, where in document.positions.items() if len(key) == 1)

@@ -9,10 +9,12 @@ import click
 from advisor.cli.main import EXIT_ERROR, report_problems
 from advisor.errors import AdvisorError
 from advisor.server.serve import (
+    BODY_SECONDS,
     DEFAULT_IDEMPOTENCY_LIMIT,
     DEFAULT_PORT,
     DEFAULT_THREADS,
     DEFAULT_WORKERS,
+    WORKER_CLASSES,
     ServeApplication,
     ServeSettings,
 )
@@ -47,8 +49,13 @@ Example:
               help="Necessity score needed to hold a meeting.  [default: 50]")
 @click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, show_default=True,
               help="Worker processes (the rule engine runs one request at a time in each).")
+@click.option("--worker-class", type=click.Choice(tuple(WORKER_CLASSES)), default="gevent", show_default=True,
+              help="gevent: each connection waits on the network without holding a worker, and a request's "
+                   "headers and body have a deadline; gthread: a thread per connection being read.")
 @click.option("--threads", type=click.IntRange(1, 64), default=DEFAULT_THREADS, show_default=True,
-              help="Threads per worker, for connections waiting on the network.")
+              help="Threads per worker with --worker-class gthread.")
+@click.option("--body-timeout", type=click.FloatRange(0.1, 600), default=BODY_SECONDS, show_default=True,
+              help="Seconds a request's body may take to arrive, with gevent's workers; then 408.")
 @click.option("--decision-log", type=click.Path(dir_okay=False),
               help="Append one JSON line per decision to this file (reopened on reload).")
 @click.option("--allow-reload", is_flag=True, help="Enable POST /v1/reload (SIGHUP always reloads).")
@@ -70,11 +77,12 @@ Example:
 def serve(host: str, port: int, rule_dirs: Sequence[str], config_file: Optional[str], threshold: Optional[int],
           workers: int, threads: int, decision_log: Optional[str], allow_reload: bool, max_body: int,
           access_log: Optional[str], tokens_file: Optional[str], insecure: bool, idempotency_store: Optional[str],
-          idempotency_limit: int) -> int:
+          idempotency_limit: int, worker_class: str = "gevent", body_timeout: float = BODY_SECONDS) -> int:
     settings = ServeSettings(
         host=host, port=port, extra_rules=[Path(p) for p in rule_dirs],
         config=Path(config_file).resolve() if config_file else None, threshold=threshold, workers=workers,
-        threads=threads, decision_log=Path(decision_log) if decision_log else None, allow_reload=allow_reload,
+        threads=threads, worker_class=worker_class, body_timeout=body_timeout,
+        decision_log=Path(decision_log) if decision_log else None, allow_reload=allow_reload,
         max_body=max_body, access_log=access_log, tokens=Path(tokens_file).resolve() if tokens_file else None,
         insecure=insecure, idempotency_store=Path(idempotency_store).resolve() if idempotency_store else None,
         idempotency_limit=idempotency_limit,

@@ -14,17 +14,19 @@ floating times, the window's own zone. The same event in several files counts on
 are merged by UID and RECURRENCE-ID, the newest copy (SEQUENCE, then LAST-MODIFIED) winning,
 and a person's explicit reply in any current copy beating "needs action" in another.
 
-Bounds, so that no calendar hangs the advisor: files over MAX_FILE_BYTES are refused; a series
-that could repeat more than MAX_PER_DAY times a day, or would take more than
-MAX_SUBDAILY_STEPS steps from its start to the window, is refused; so is a window holding more
-than MAX_OCCURRENCES meetings, or an expansion taking more than EXPANSION_BUDGET_SECONDS.
+Bounds, so that no calendar hangs the advisor: files over MAX_FILE_BYTES are refused; so are
+events and windows outside the years 1900 to 2200, a series that could repeat more than
+MAX_PER_DAY times a day or would take more than MAX_SERIES_STEPS steps from its start to the
+window, and a window holding more than MAX_OCCURRENCES meetings. Reading the files (their
+lines, their time zones' rules) and expanding them for a window each run under a budget of
+steps and seconds, per file and for all of them (`advisor.inputs.calendar_budget`).
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import re
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -35,13 +37,23 @@ import recurring_ical_events
 import x_wr_timezone
 
 from advisor.errors import InputError, Problem, describe
+from advisor.inputs.calendar_budget import (
+    EXPANSION_SECONDS,
+    LATEST,
+    MAX_SERIES_STEPS,
+    Budget,
+    frequency_of,
+    in_years,
+    per_day,
+    rule_steps,
+    years_expected,
+)
+from advisor.inputs.files import read_file, regular_files
 from advisor.inputs.yamlsafe import decode
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # measured ~15 s to read (icalendar parses ~1.4 MB/s); export a shorter range
 MAX_PER_DAY = 48  # a series repeating more often than every half hour is no meeting series
-MAX_SUBDAILY_STEPS = 1_000_000
 MAX_OCCURRENCES = 200_000
-EXPANSION_BUDGET_SECONDS = 30.0
 MAX_MEETING = timedelta(hours=24)  # a day or longer is a block of days, not a meeting
 MAX_PROBLEMS = 20
 
@@ -49,9 +61,6 @@ NOT_ATTENDING = ("DECLINED", "DELEGATED")
 NO_REPLY = ("", "NEEDS-ACTION")
 NOT_PEOPLE = ("RESOURCE", "ROOM")
 
-_FREQ_SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400,
-                 "WEEKLY": 7 * 86400, "MONTHLY": 28 * 86400, "YEARLY": 365 * 86400}
-_TIME_PARTS = (("BYHOUR", 3600), ("BYMINUTE", 60), ("BYSECOND", 1))
 _DATE_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
 _CHECKED_COMPONENTS = ("VCALENDAR", "VEVENT", "VTIMEZONE", "STANDARD", "DAYLIGHT")
 _QUOTED = re.compile(r"'(.*?)'(?::|$)")  # the line icalendar quotes in its error messages
@@ -346,23 +355,27 @@ class Calendars:
         )
 
     def occurrences(self, start: datetime, end: datetime, *,
-                    budget_seconds: float = EXPANSION_BUDGET_SECONDS) -> List[Occurrence]:
+                    budget_seconds: float = EXPANSION_SECONDS) -> List[Occurrence]:
         """The meetings whose start lies in [start, end) (aware datetimes), by start."""
         if start.tzinfo is None or end.tzinfo is None:
             raise ValueError("the window needs aware datetimes")
+        check_window(start, "the window")
+        check_window(end, "the window")
         zone = end.tzinfo
-        started = time.monotonic()
+        budget = Budget(seconds=budget_seconds, file_seconds=budget_seconds)
         found: List[Occurrence] = []
         singles: List[_Series] = []
         for series in self._series.values():
             if not series.recurring:
                 singles.append(series)
                 continue
-            if time.monotonic() - started > budget_seconds:
-                raise _too_slow(series, budget_seconds)
-            found.extend(self._expand(series, start, end, zone))
+            copy = _first_copy(series)
+            budget.working_on(copy.file)
+            budget.check_time(copy.file, copy.line, "expanding the recurring events", event_path(copy.event))
+            found.extend(self._expand(series, start, end, zone, budget))
             if len(found) > MAX_OCCURRENCES:
                 raise _too_many(series)
+        budget.done()
         for series in singles:
             occurrence = self._single(series, start, end, zone)
             if occurrence is not None:
@@ -374,6 +387,7 @@ class Calendars:
 
     def load(self, end: datetime, window_days: int = 7, **options: Any) -> WindowLoad:
         """Everyone's meeting load in the `window_days` days before `end` (aware)."""
+        check_window(end, "the window")
         start = end - timedelta(days=window_days)
         occurrences = self.occurrences(start, end, **options)
         totals: Dict[str, List[Any]] = {}
@@ -391,6 +405,8 @@ class Calendars:
     def load_for(self, meeting: Any, now: Optional[datetime] = None, **options: Any) -> MeetingLoad:
         """The audience's load in the window before the meeting's start (else before now)."""
         end = meeting.start or now or datetime.now(timezone.utc).astimezone()
+        if meeting.start is not None:
+            check_window(meeting.start, meeting.source, "start")
         window = self.load(end, meeting.recent_load.window_days, **options)
         return window.meeting_load(meeting, self.people)
 
@@ -403,10 +419,11 @@ class Calendars:
 
     # -- expansion ---------------------------------------------------------------------------
 
-    def _expand(self, series: _Series, start: datetime, end: datetime, zone: tzinfo) -> Iterator[Occurrence]:
+    def _expand(self, series: _Series, start: datetime, end: datetime, zone: tzinfo,
+                budget: Budget) -> Iterator[Occurrence]:
         master = series.master
         if master is not None:
-            _check_rules(master, end)
+            _check_rules(master, end, budget)
         calendar = icalendar.Calendar()
         if master is not None:
             calendar.add_component(master.event)
@@ -415,9 +432,12 @@ class Calendars:
         try:
             events = recurring_ical_events.of(calendar).between(start, end)
         except (ValueError, TypeError, OverflowError) as error:  # the library's InvalidCalendar is a ValueError
-            copy = master or next(iter(series.overrides.values()))[0]
+            copy = _first_copy(series)
             raise InputError([Problem(copy.file, f"cannot expand the series: {error}", copy.line, 1,
                                       event_path(copy.event))]) from None
+        copy = _first_copy(series)
+        budget.spend(len(events), copy.file, copy.line, "the occurrences of this series", event_path(copy.event))
+        budget.check_time(copy.file, copy.line, "expanding the recurring events", event_path(copy.event))
         for event in events:
             key = _instant_key(event.get("RECURRENCE-ID"))
             copies = series.overrides.get(key) or series.masters
@@ -430,10 +450,23 @@ class Calendars:
         return _occurrence(copies[0].event, copies, series.masters, start, end, zone)
 
 
-def read_calendars(paths: Iterable[PathLike], max_bytes: int = MAX_FILE_BYTES) -> Calendars:
-    """Read .ics files (or folders of them) into one set of events, or raise InputError."""
+def read_calendars(paths: Iterable[PathLike], max_bytes: int = MAX_FILE_BYTES,
+                   budget: Optional[Budget] = None) -> Calendars:
+    """Read .ics files (or folders of them) into one set of events, or raise InputError.
+
+    `budget` bounds the reading of all the files (by default, `Budget()`'s limits)."""
     files = calendar_files(paths)
-    return build_calendars((file, *read_calendar_file(file, max_bytes)) for file in files)
+    budget = budget or Budget()
+
+    def parsed() -> Iterator[Tuple[str, List[Any], "_Lines"]]:
+        for file in files:
+            budget.working_on(file)
+            budget.check_time(file, None, "reading the calendars")
+            yield (file, *read_calendar_file(file, max_bytes, budget))
+
+    calendars = build_calendars(parsed())
+    budget.done()
+    return calendars
 
 
 def build_calendars(parsed: Iterable[Tuple[str, List[Any], "_Lines"]]) -> Calendars:
@@ -458,11 +491,15 @@ def calendar_files(paths: Iterable[PathLike]) -> List[str]:
     for path in paths:
         entry = Path(path)
         if entry.is_dir():
-            inside = sorted(p for p in entry.iterdir() if p.is_file() and p.suffix.lower() == ".ics")
+            try:
+                inside = regular_files(entry, (".ics",), hidden_files=True, ignore_case=True)
+            except OSError as error:
+                problems.append(Problem(str(path), f"cannot read the folder: {error.strerror or error}"))
+                continue
             if not inside:
                 problems.append(Problem(str(path), "the folder holds no .ics file"))
-            files.extend(str(p) for p in inside)
-        elif entry.is_file():
+            files.extend(inside)
+        elif entry.exists():  # a file, or a pipe named here; read_calendar_file refuses the rest
             files.append(str(path))
         else:
             problems.append(Problem(str(path), "cannot read the calendar: No such file or directory"))
@@ -471,24 +508,34 @@ def calendar_files(paths: Iterable[PathLike]) -> List[str]:
     return list(dict.fromkeys(files))
 
 
-def read_calendar_file(file: str, max_bytes: int = MAX_FILE_BYTES) -> Tuple[List[Any], "_Lines"]:
+def read_calendar_file(file: str, max_bytes: int = MAX_FILE_BYTES,
+                       budget: Optional[Budget] = None) -> Tuple[List[Any], "_Lines"]:
     """The VCALENDARs of one file, and where its lines are; InputError if unreadable."""
-    path = Path(file)
+    return parse_calendar(read_calendar_bytes(file, max_bytes), file, max_bytes, budget=budget)
+
+
+def read_calendar_bytes(file: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a calendar file, through the one bounded reader (a device is refused unread,
+    a pipe read under the limit); InputError if it cannot be read or is too large."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError([_too_large(file, size, max_bytes)])
-        raw = path.read_bytes()
+        size = os.stat(file).st_size
     except OSError as error:
         raise InputError([Problem(file, f"cannot read the calendar: {error.strerror or error}")]) from None
-    return parse_calendar(raw, file, max_bytes)
+    if size > max_bytes:  # a regular file says its size: refused without reading it
+        raise InputError([_too_large(file, size, max_bytes)])
+    return read_file(file, max_bytes)
 
 
-def parse_calendar(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES) -> Tuple[List[Any], "_Lines"]:
+def parse_calendar(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES, *,
+                   budget: Optional[Budget] = None) -> Tuple[List[Any], "_Lines"]:
     """The VCALENDARs (icalendar objects) in `raw`, X-WR-TIMEZONE applied, and where its lines
-    are; InputError naming the line of every broken line or value."""
+    are; InputError naming the line of every broken line or value, or of what would take more
+    than `budget` (by default, a `Budget()` of its own) allows."""
     if len(raw) > max_bytes:
         raise InputError([_too_large(file, len(raw), max_bytes)])
+    budget = budget or Budget()
+    lines_written = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    budget.spend(lines_written, file, None, "reading its lines")  # before they cost any memory
     text = decode(raw, file)
     lines = _Lines(text)
     try:
@@ -496,12 +543,40 @@ def parse_calendar(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES) -> Tu
     except ValueError as error:
         raise InputError([Problem(file, f"not an iCalendar file: {_short(error)}",
                                   lines.find_quoted(str(error)), 1)]) from None
+    budget.check_time(file, None, "reading the file")
     if not calendars:
         raise InputError([Problem(file, "not an iCalendar file: expected BEGIN:VCALENDAR ... END:VCALENDAR", 1, 1)])
     problems = list(_component_problems(calendars, file, lines))
     if problems:
         raise InputError(_capped(problems))
+    _charge_time_zones(calendars, file, lines, budget)  # before any time is converted with them
     return [_standard_time(calendar, file, lines) for calendar in calendars], lines
+
+
+def _charge_time_zones(calendars: Sequence[Any], file: str, lines: "_Lines", budget: Budget) -> None:
+    """Charge each VTIMEZONE rule the transitions dateutil may work through up to the latest
+    window, before anything asks a time zone for an offset: a rule repeating every minute since
+    1601 is refused here, instead of being expanded, unbounded, by the first conversion."""
+    seen = {"STANDARD": 0, "DAYLIGHT": 0}
+    for calendar in calendars:
+        for zone in calendar.walk("VTIMEZONE"):
+            for part in zone.subcomponents:
+                if part.name not in seen:
+                    continue
+                begin = lines.begin_line(part.name, seen[part.name])
+                seen[part.name] += 1
+                where = f"VTIMEZONE[{zone.get('TZID', '')}].{part.name}.RRULE"
+                line = lines.property_line(begin, "RRULE")
+                starts = getattr(part.get("DTSTART"), "dt", None)
+                for rule in as_list(part.get("RRULE")):
+                    if not isinstance(starts, datetime):
+                        raise InputError([Problem(file, "expected a DTSTART date and time before an RRULE", begin,
+                                                  1, where)])
+                    try:
+                        steps = rule_steps(rule, _aware(starts, timezone.utc), LATEST)
+                    except ValueError as error:
+                        raise InputError([Problem(file, f"RRULE {error}", line, 1, where)]) from None
+                    budget.spend(steps, file, line, "the time zone's rule", where)
 
 
 def _too_large(file: str, size: int, limit: int) -> Problem:
@@ -535,9 +610,14 @@ def _event_problem(event: Any, file: str, line: Optional[int], lines: "_Lines") 
     for name in _DATE_PROPERTIES:
         for value in as_list(event.get(name)):
             zone = value.params.get("TZID") if hasattr(value, "params") else None
-            if zone and any(isinstance(d, datetime) and d.tzinfo is None for d in _datetimes(value)):
+            moments = _datetimes(value)
+            if zone and any(isinstance(d, datetime) and d.tzinfo is None for d in moments):
                 return Problem(file, f"unknown time zone '{zone}': expected an IANA or Windows name, or a "
                                      "VTIMEZONE in the file", lines.property_line(line, name), 1, f"{where}.{name}")
+            outside = next((d for d in moments if isinstance(d, date) and not in_years(d)), None)
+            if outside is not None:
+                return Problem(file, f"{years_expected()}, found {outside.isoformat()}",
+                               lines.property_line(line, name), 1, f"{where}.{name}")
     return None
 
 
@@ -674,27 +754,32 @@ def _attending(copies: Sequence[_Copy], invited: Sequence[Invited]) -> Tuple[Att
 
 # -- recurrence bounds ----------------------------------------------------------------------
 
-def _check_rules(master: _Copy, end: datetime) -> None:
+def _check_rules(master: _Copy, end: datetime, budget: Budget) -> None:
+    """Refuse a rule no meeting series has, and charge the budget what expanding it costs,
+    before dateutil works through it from the series' start to the window."""
     event = master.event
-    begins = event.get("DTSTART").dt
+    first = _aware(event.get("DTSTART").dt, end.tzinfo or timezone.utc)
     for rule in as_list(event.get("RRULE")):
-        frequency = str((rule.get("FREQ") or [""])[0]).upper()
-        if frequency not in _FREQ_SECONDS:
-            raise _rule_problem(master, f"unknown FREQ '{frequency}'")
-        step = _FREQ_SECONDS[frequency] * max(1, int((rule.get("INTERVAL") or [1])[0]))
-        per_day = 86400 / step if step < 86400 else 1.0
-        for part, unit in _TIME_PARTS:
-            if rule.get(part) and _FREQ_SECONDS[frequency] > unit:
-                per_day *= len(rule[part])
-        if per_day > MAX_PER_DAY:
-            raise _rule_problem(master, f"repeats up to {per_day:,.0f} times a day, more than {MAX_PER_DAY}: "
+        try:
+            frequency_of(rule)
+        except ValueError as error:
+            raise _rule_problem(master, str(error)) from None
+        times = per_day(rule)
+        if times > MAX_PER_DAY:
+            raise _rule_problem(master, f"repeats up to {times:,.0f} times a day, more than {MAX_PER_DAY}: "
                                         "not a meeting series")
-        if step < 86400 and isinstance(begins, datetime):
-            first = begins if begins.tzinfo is not None else begins.replace(tzinfo=end.tzinfo)
-            steps = (end - first).total_seconds() / step
-            if steps > MAX_SUBDAILY_STEPS:
-                raise _rule_problem(master, f"would take {steps:,.0f} steps from its start to the window, more "
-                                            f"than {MAX_SUBDAILY_STEPS:,}: not a meeting series")
+        steps = rule_steps(rule, first, end)
+        if steps > MAX_SERIES_STEPS:
+            raise _rule_problem(master, f"would take {steps:,} steps from its start to the window, more "
+                                        f"than {MAX_SERIES_STEPS:,}: not a meeting series")
+        budget.spend(steps, master.file, master.rule_line or master.line, "expanding this series",
+                     f"{event_path(event)}.RRULE")
+
+
+def check_window(moment: datetime, source: str, path: str = "") -> None:
+    """Refuse a window that starts or ends outside the years calendars are read for."""
+    if not in_years(moment):
+        raise InputError([Problem(source, f"{years_expected()}, found {moment.isoformat()}", path=path)])
 
 
 def _rule_problem(copy: _Copy, message: str) -> InputError:
@@ -702,15 +787,12 @@ def _rule_problem(copy: _Copy, message: str) -> InputError:
                                f"{event_path(copy.event)}.RRULE")])
 
 
-def _too_slow(series: _Series, budget: float) -> InputError:
-    copy = series.master or next(iter(series.overrides.values()))[0]
-    return InputError([Problem(copy.file, f"expanding the recurring events took more than {budget:g} s; stopped "
-                                          "before this series: the calendars hold rules no meeting series needs",
-                               copy.line, 1, event_path(copy.event))])
+def _first_copy(series: _Series) -> _Copy:
+    return series.master or next(iter(series.overrides.values()))[0]
 
 
 def _too_many(series: _Series) -> InputError:
-    copy = series.master or next(iter(series.overrides.values()))[0]
+    copy = _first_copy(series)
     return InputError([Problem(copy.file, f"more than {MAX_OCCURRENCES:,} meetings in the window: "
                                           "not a calendar of people", copy.line, 1, event_path(copy.event))])
 

@@ -26,9 +26,10 @@ from advisor.core.vocabulary import EXTERNAL_ROLES, OCCURRENCES_PER_YEAR, PURPOS
 from advisor.errors import InputError, Problem, describe, did_you_mean
 from advisor.inputs.annotation import without_note
 from advisor.inputs.calendar import NOT_ATTENDING, as_list, event_path, invited_people, normalize_email, parse_calendar
+from advisor.inputs.files import read_file
 from advisor.inputs.proposal import meeting_from_mapping
 from advisor.inputs.schema import ROLE
-from advisor.inputs.yamlsafe import Document, load_yaml, read_file
+from advisor.inputs.yamlsafe import Document, load_yaml
 
 CONFERENCE_PROPERTIES = ("CONFERENCE", "X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL",
                          "X-MICROSOFT-ONLINEMEETINGCONFLINK", "X-MICROSOFT-ONLINEMEETINGEXTERNALLINK")

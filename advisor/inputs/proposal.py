@@ -12,8 +12,9 @@ from typing import Any, Mapping, Optional, Union
 from advisor.core.meeting import AttendeeGroup, Meeting, Person, RecentLoad, Setting
 from advisor.core.vocabulary import EXTERNAL_ROLES
 from advisor.errors import InputError, describe
+from advisor.inputs.files import read_file
 from advisor.inputs.validation import validate  # the schema's check, quick on valid proposals
-from advisor.inputs.yamlsafe import Document, load_yaml, read_file
+from advisor.inputs.yamlsafe import Document, load_yaml
 
 
 def read_meeting(path: Union[str, "os.PathLike[str]"]) -> Meeting:

@@ -6,8 +6,8 @@ import sys
 from typing import TYPE_CHECKING, Optional
 
 from advisor.core.meeting import Meeting
+from advisor.inputs.files import read_file, read_stream
 from advisor.inputs.proposal import parse_meeting
-from advisor.inputs.yamlsafe import read_file, read_stream
 
 if TYPE_CHECKING:
     from advisor.inputs.invite import InviteOptions

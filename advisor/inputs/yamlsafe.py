@@ -14,9 +14,19 @@ read by a quick loop that records no position (`_read_plain`): faster than PyYAM
 loader. Anything else is read by the careful one (`_Builder`), which also runs, on the same
 text, the first time a position is asked for: only a problem needs one.
 
-Scalars follow YAML 1.1 as PyYAML reads them, with two changes towards YAML 1.2 (and JSON):
-`1e3` is a number, and dates stay text (no field of ours is a date, and a date object
-would only make a confusing error).
+Scalars follow YAML 1.1 as PyYAML reads them, with these changes towards YAML 1.2 (and JSON):
+
+* numbers are written in decimal: `1e3` is a number, and the forms only YAML 1.1 reads as
+  numbers (base 60 `1:30`, octal `017`, hexadecimal `0x1f`, binary `0b1`, digits grouped with
+  `_`) stay text, so a number field says it expected a number instead of taking 90 for `1:30`,
+  and a 900 KB `1:59:59:...` costs nothing to read;
+* an integer of more than MAX_DIGITS digits is refused before it is converted (converting one
+  takes time quadratic in its length, and no field of ours needs one);
+* dates stay text (no field of ours is a date, and a date object would only make a confusing
+  error).
+
+Files are read by `advisor.inputs.files` (bounded, files and pipes only); `read_file` and
+`read_stream` are also found here.
 
 JSON is YAML, with one exception handled here: JSON writes characters beyond the Basic
 Multilingual Plane (emoji) as surrogate pairs, `"\\ud83d\\ude00"`, which YAML refuses.
@@ -25,9 +35,8 @@ from __future__ import annotations
 
 import bisect
 import json
-import os
 import re
-from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -35,6 +44,9 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from advisor.errors import InputError, Problem, describe
+from advisor.inputs.files import MAX_BYTES, read_file, read_stream, too_large
+
+__all__ = ["Document", "MAX_BYTES", "decode", "format_path", "load_yaml", "read_file", "read_stream"]
 
 try:  # the C parser is many times faster; fall back to the pure-Python one.
     from yaml import CSafeLoader as _Loader
@@ -44,11 +56,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 Path = Tuple[Any, ...]
 Position = Tuple[int, int]  # 1-based line and column
 
-MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 20_000
 MAX_ALIASES = 200
-_FIRST_READ = 16 * 1024  # bytes, when a stream does not say how many it holds
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
@@ -61,11 +71,18 @@ _SCALAR_TAGS = {
 }
 # Implicit types read as text: dates, and '=' (YAML 1.1's "value" key, which no loader constructs).
 _AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
+_INT_TAG = "tag:yaml.org,2002:int"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _EXPONENT_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
+_DECIMAL_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_DECIMAL_FLOAT = re.compile(r"^[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|\.(?:inf|Inf|INF))$"
+                            r"|^\.(?:nan|NaN|NAN)$")
+MAX_DIGITS = 20  # an integer's digits: a 64-bit integer has at most 20
 _SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u(d[89a-f][0-9a-f]{2})|U0000(d[89a-f][0-9a-f]{2}))",
+                               re.IGNORECASE)
 
 _resolver = Resolver()
 _resolve: Callable[[Any, str, Tuple[bool, bool]], str] = _resolver.resolve  # the tag YAML 1.1 gives a plain scalar
@@ -192,10 +209,18 @@ _PLAIN_CACHE_SIZE = 4096
 _PLAIN_CACHE_LENGTH = 40
 
 
+class NumberTooLong(ValueError):
+    """An integer written with more digits than any field takes: refused, never converted."""
+
+    def __init__(self, text: str):
+        digits = sum(character.isdigit() for character in text)
+        super().__init__(f"number too long: {digits:,} digits, at most {MAX_DIGITS} are read")
+
+
 def _plain_value(text: str) -> Any:
     """The value of a plain scalar (neither quoted nor tagged), or _MERGE for `<<`.
 
-    Raises what PyYAML's constructors raise for text their type refuses.
+    Raises NumberTooLong, or what PyYAML's constructors raise for text their type refuses.
     """
     value = _PLAIN_VALUES.get(text, _MISSING)
     if value is not _MISSING:
@@ -207,11 +232,27 @@ def _plain_value(text: str) -> Any:
         value = text
     elif tag in (_STR_TAG, _FLOAT_TAG) and _EXPONENT_FLOAT.match(text):
         value = float(text)  # YAML 1.2 and JSON: 1e3 is a number
+    elif tag in (_INT_TAG, _FLOAT_TAG):
+        value = _number(text, tag, text)  # a YAML 1.1-only form: the text itself
     else:
         value = SafeConstructor.yaml_constructors[tag](_constructor, ScalarNode(tag, text))
     if len(text) <= _PLAIN_CACHE_LENGTH and len(_PLAIN_VALUES) < _PLAIN_CACHE_SIZE:
         _PLAIN_VALUES[text] = value
     return value
+
+
+def _number(text: str, tag: str, otherwise: Any) -> Any:
+    """A decimal integer or float written as `text`, else `otherwise` (a form only YAML 1.1
+    reads as a number); NumberTooLong for an integer too long to convert."""
+    if tag == _INT_TAG:
+        if not _DECIMAL_INT.match(text):
+            return otherwise
+        if len(text.lstrip("+-")) > MAX_DIGITS:
+            raise NumberTooLong(text)
+        return int(text)
+    if not _DECIMAL_FLOAT.match(text):
+        return otherwise
+    return SafeConstructor.yaml_constructors[_FLOAT_TAG](_constructor, ScalarNode(_FLOAT_TAG, text))
 
 
 class _NotPlain(Exception):
@@ -358,9 +399,11 @@ class _Builder:
         if tag is None and event.implicit[0]:  # plain
             try:
                 return _plain_value(event.value)  # _MERGE for `<<`: a key only where one is expected
+            except NumberTooLong as error:
+                raise self.fail(str(error), event.start_mark) from None
             except (ConstructorError, ValueError, OverflowError) as error:
                 kind = _resolve(ScalarNode, event.value, (True, False)).rsplit(":", 1)[-1]
-                raise self.fail(f"cannot read the value {event.value!r} as {kind}: {error}",
+                raise self.fail(f"cannot read the value {describe(event.value)} as {kind}: {error}",
                                 event.start_mark) from None
         if tag is None or tag == "!":  # quoted, or the non-specific tag: text
             return event.value
@@ -370,9 +413,16 @@ class _Builder:
             return float(event.value)
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
+            if tag in (_INT_TAG, _FLOAT_TAG):  # written as a number, in decimal, or refused
+                value = _number(event.value, tag, _MISSING)
+                if value is _MISSING:
+                    raise ValueError("expected a number in decimal digits")
+                return value
             return SafeConstructor.yaml_constructors[tag](_constructor, node)
+        except NumberTooLong as error:
+            raise self.fail(str(error), event.start_mark) from None
         except (ConstructorError, ValueError, OverflowError) as error:
-            raise self.fail(f"cannot read the value {event.value!r} as {tag.rsplit(':', 1)[-1]}: {error}",
+            raise self.fail(f"cannot read the value {describe(event.value)} as {tag.rsplit(':', 1)[-1]}: {error}",
                             event.start_mark) from None
 
     def _place(self, value: Any, size: int, mark: Any) -> None:
@@ -480,40 +530,6 @@ class _Builder:
         self._place(value, size, event.start_mark)
 
 
-def _too_large(file: str, max_bytes: int) -> InputError:
-    return InputError([Problem(file, f"file too large: over the limit of {max_bytes} bytes "
-                                     f"({max_bytes / 1024 / 1024:g} MiB)")])
-
-
-def read_file(path: Union[str, "os.PathLike[str]"], max_bytes: int = MAX_BYTES, name: Optional[str] = None) -> bytes:
-    """The bytes of a file, read no further than the limit (`/dev/zero` is refused, not read).
-
-    Raises InputError for a file that cannot be read or is too large.
-    """
-    name = str(path) if name is None else name
-    try:
-        with open(path, "rb") as stream:
-            size = os.fstat(stream.fileno()).st_size  # 0 for a pipe or a device: unknown
-            return read_stream(stream, name, max_bytes, size or _FIRST_READ)
-    except OSError as error:
-        raise InputError([Problem(name, f"cannot read the file: {error.strerror or error}")]) from None
-
-
-def read_stream(stream: BinaryIO, file: str, max_bytes: int = MAX_BYTES, expected: int = _FIRST_READ) -> bytes:
-    """At most `max_bytes` from a binary stream (standard input), or InputError.
-
-    `expected` bytes (and one more, to see the end) are asked for first: asking for the whole
-    limit at once allocates all of it, which cost a small proposal more than parsing it.
-    """
-    first = min(expected, max_bytes) + 1
-    raw = stream.read(first)
-    if len(raw) == first:  # buffered reads come back short only at the end
-        raw += stream.read(max_bytes + 1 - len(raw))
-    if len(raw) > max_bytes:
-        raise _too_large(file, max_bytes)
-    return raw
-
-
 def decode(raw: bytes, file: str) -> str:
     """UTF-8 text (a BOM allowed), or an error naming the first bad byte's line and column."""
     try:
@@ -555,6 +571,28 @@ def _unpair_surrogates(text: str) -> Tuple[str, _Columns]:
     return "".join(pieces), columns
 
 
+class _Mark(NamedTuple):
+    line: int  # 0-based, as PyYAML's marks
+    column: int
+
+
+def lone_surrogate(text: str) -> "Optional[re.Match[str]]":
+    """The first escape (`\\ud800`) of half of a surrogate pair without its other half right after
+    it: JSON's reader takes one, and text holding it cannot be written out as UTF-8."""
+    high: Optional[re.Match[str]] = None  # waiting for its low half
+    for match in _SURROGATE_ESCAPE.finditer(text):
+        code = int(match.group(2) or match.group(3), 16)
+        if high is not None:
+            if code >= 0xDC00 and not match.group(1) and match.start() == high.end():
+                high = None
+                continue
+            return high
+        if code >= 0xDC00:
+            return match
+        high = match
+    return high
+
+
 def _is_json(text: str) -> bool:
     try:
         json.loads(text)
@@ -579,7 +617,7 @@ def load_yaml(
     """
     size = len(source.encode("utf-8", errors="surrogatepass") if isinstance(source, str) else source)
     if size > max_bytes:
-        raise _too_large(file, max_bytes)
+        raise too_large(file, max_bytes)
     text = decode(source, file) if isinstance(source, bytes) else source
     empty = InputError([Problem(file, f"the file is empty: expected {expected}")])
     if not text or text.isspace():
@@ -587,6 +625,13 @@ def load_yaml(
     columns = _NO_SHIFT
     if "\\u" in text and _SURROGATE_PAIR.search(text) and _is_json(text):  # `in` first: 50 times quicker
         text, columns = _unpair_surrogates(text)
+    lone = ("\\u" in text or "\\U" in text) and lone_surrogate(text)
+    if lone:
+        line, col = _position_of(text, lone.start() + len(lone.group(1)))
+        line, col = columns.position(_Mark(line - 1, col - 1))  # where it was written, before pairs were joined
+        escape = lone.group()[len(lone.group(1)):]
+        raise InputError([Problem(file, f"not valid text: the escape {escape} is half of a character (a lone "
+                                        "surrogate); write the character itself", line, col)])
     bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
     if bad:
         line, col = _position_of(text, bad.start())

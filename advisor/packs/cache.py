@@ -22,14 +22,17 @@ import zlib
 from dataclasses import fields
 from pathlib import Path
 from types import CodeType
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from advisor.core.rules import Rule, RulePack
+from advisor.errors import InputError
+from advisor.inputs.files import YAML_SUFFIXES, read_file, regular_files
 from advisor.packs.snippets import compile_renderers, python_expressions, register
 from advisor.version import __version__
 
 FORMAT = 3  # of a cache file; bump when its layout changes
 MAX_FILES = 64  # compiled packs kept; the oldest go first
+MAX_CACHE_BYTES = 64 * 1024 * 1024  # one compiled pack: the default one takes 0.1 MiB
 _PACKAGE = Path(__file__).resolve().parent.parent  # advisor/
 # The code a compiled pack depends on: these subpackages and the modules at the package's root.
 # The import contracts (setup.cfg) keep advisor.packs from importing anything else.
@@ -79,9 +82,12 @@ def pack_sources(folders: Sequence[Union[str, "os.PathLike[str]"]]) -> bytes:
         path = os.path.realpath(folder)
         parts.append(f"folder {path}".encode())
         for file in _rule_files(path):
-            parts.append(f"{os.path.relpath(file, path)} {os.path.getsize(file)}".encode())
-            with open(file, "rb") as stream:
-                parts.append(stream.read())
+            try:
+                content = read_file(file, pipes=False)  # no further than the loader would read
+            except InputError as error:  # the loader says so if it reads it; here it only marks the change
+                content = str(error).encode("utf-8", errors="replace")
+            parts.append(f"{os.path.relpath(file, path)} {len(content)}".encode())
+            parts.append(content)
     return b"\0".join(parts)
 
 
@@ -110,16 +116,15 @@ def _file_name(sources: bytes) -> str:
     return f"{zlib.crc32(sources):08x}-{zlib.adler32(sources):08x}.marshal"
 
 
-def _rule_files(path: str) -> Iterator[str]:
-    """Every YAML file a pack may read: more than `load_pack` reads today is only safer."""
-    if os.path.isfile(path):
-        yield path
-        return
-    for root, directories, names in os.walk(path):
-        directories[:] = sorted(d for d in directories if not d.startswith("."))
-        for name in sorted(names):
-            if name.endswith((".yaml", ".yml")):
-                yield os.path.join(root, name)
+def _rule_files(path: str) -> List[str]:
+    """Every YAML file a pack may read (regular files only, as the loader takes): more than
+    `load_pack` reads today is only safer."""
+    if not os.path.isdir(path):
+        return [path]
+    try:
+        return regular_files(path, YAML_SUFFIXES, recursive=True, hidden_files=True)
+    except OSError:  # the loader reports a folder it cannot list
+        return []
 
 
 def _snippets(pack: RulePack) -> List[str]:
@@ -138,7 +143,7 @@ def _read(path: Path, sources: bytes) -> Optional[RulePack]:
     try:
         if not _private(path.parent):
             return None
-        record = marshal.loads(path.read_bytes())
+        record = marshal.loads(read_file(path, MAX_CACHE_BYTES, pipes=False))
         if not (isinstance(record, dict) and record.get("format") == FORMAT and record.get("sources") == sources
                 and isinstance(record.get("digest"), str)):
             return None
@@ -147,8 +152,8 @@ def _read(path: Path, sources: bytes) -> Optional[RulePack]:
         vars(pack)["digest"] = record["digest"]  # as computed when the pack was stored (a cached_property)
         register(record["renderers"])
         return pack
-    except (OSError, ValueError, EOFError, TypeError, KeyError, SyntaxError):
-        return None  # absent, damaged, or written by other code: load the pack instead
+    except (InputError, OSError, ValueError, EOFError, TypeError, KeyError, SyntaxError):
+        return None  # absent, too large, damaged, or written by other code: load the pack instead
 
 
 def _write(directory: Path, name: str, pack: RulePack, renderers: CodeType, sources: bytes) -> None:

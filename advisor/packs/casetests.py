@@ -25,6 +25,7 @@ from advisor.core.meeting import Meeting
 from advisor.core.rules import RulePack
 from advisor.core.vocabulary import ALTERNATIVES, FORMATS, MEDIA
 from advisor.errors import InputError, Problem, choice_hint, describe, did_you_mean
+from advisor.inputs.files import YAML_SUFFIXES, read_file, regular_files
 from advisor.inputs.proposal import meeting_from_document, read_meeting
 from advisor.inputs.yamlsafe import Document, load_yaml
 
@@ -103,11 +104,10 @@ def load_cases(path: Union[str, "os.PathLike[str]"]) -> List[Case]:
 
 
 def _case_files(path: Path) -> List[Path]:
-    if path.is_file():
+    if path.exists() and not path.is_dir():  # a file, or a pipe: read_file refuses anything else
         return [path]
     if path.is_dir():
-        files = sorted(p for p in path.iterdir()
-                       if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file())
+        files = [Path(p) for p in regular_files(path, YAML_SUFFIXES)]
         if not files:
             raise InputError([Problem(str(path), "no case files (*.yaml) in this folder")])
         return files
@@ -115,11 +115,7 @@ def _case_files(path: Path) -> List[Path]:
 
 
 def _read(file: Path) -> Document:
-    try:
-        raw = file.read_bytes()
-    except OSError as error:
-        raise InputError([Problem(str(file), f"cannot read the file: {error.strerror or error}")]) from None
-    return load_yaml(raw, str(file))
+    return load_yaml(read_file(file), str(file))
 
 
 def _read_document(document: Document, problems: List[Problem]) -> List[Case]:

@@ -28,6 +28,7 @@ from advisor.core.records import EMPTY
 from advisor.core.rules import TEMPLATE_NAMES, Rule, RulePack
 from advisor.core.vocabulary import ALTERNATIVES, FORMATS, MEDIA, PURPOSES, ROLES
 from advisor.errors import ConfigError, InputError, Problem, choice_hint, describe, did_you_mean
+from advisor.inputs.files import read_file
 from advisor.inputs.schema import explain_error, problems_against  # the sentences proposals use
 from advisor.inputs.yamlsafe import Document, format_path, load_yaml
 from advisor.packs.sandbox import TemplateProblem, check_template
@@ -208,9 +209,9 @@ def load_config(path: Union[str, "os.PathLike[str]"]) -> Config:
 def _load(path: Path, chain: Tuple[Path, ...], origin: Optional[Mark]) -> Config:
     name = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        message = f"cannot read the file: {error.strerror or error}"
+        raw = read_file(path)
+    except InputError as error:
+        message = error.problems[0].message
         raise ConfigError([origin.problem(f"{message} ({name})") if origin else Problem(name, message)]) from None
     try:
         document = load_yaml(raw, name)

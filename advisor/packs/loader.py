@@ -22,7 +22,9 @@ from advisor.core.rules import TEMPLATE_NAMES, Rule, RulePack
 from advisor.core.vocabulary import ALTERNATIVES, FORMATS, MEDIA
 from advisor.engine.durable import ALPHA_BUDGET, alpha_cost
 from advisor.errors import InputError, Problem, RuleError, choice_hint, describe, did_you_mean
-from advisor.inputs.yamlsafe import Document, load_yaml, read_file
+from advisor.inputs.files import YAML_SUFFIXES, read_file, regular_files
+from advisor.inputs.yamlsafe import Document, load_yaml
+from advisor.packs.budget import OverBudget
 from advisor.packs.conditions import compile_condition, facts_used, parse
 from advisor.packs.sandbox import TemplateProblem, check_template, render_snippet
 
@@ -93,12 +95,12 @@ def load_pack(folder: Union[str, Path], pack: Optional[str] = None) -> List[Rule
 
 def _load_pack(folder: Path, pack: str) -> Tuple[List[Rule], List[Problem]]:
     """The sound rules of a pack, and the problems of the others (in file order, then by position)."""
-    if folder.is_file():
+    named_file = folder.exists() and not folder.is_dir()  # a file or a pipe: read_file refuses the rest
+    if named_file:
         files = [folder]
     elif folder.is_dir():
         try:
-            files = sorted(p for p in folder.iterdir()
-                           if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and not p.is_dir())
+            files = [Path(p) for p in regular_files(folder, YAML_SUFFIXES)]
         except OSError as error:
             return [], [Problem(str(folder), f"cannot read the folder: {error.strerror or error}")]
         if not files:
@@ -111,7 +113,7 @@ def _load_pack(folder: Path, pack: str) -> Tuple[List[Rule], List[Problem]]:
     for path in files:
         first = len(problems)
         try:
-            document = load_yaml(read_file(path), str(path), expected="a list of rules")
+            document = load_yaml(read_file(path, pipes=named_file), str(path), expected="a list of rules")
         except InputError as error:  # the YAML reader's problems apply to rule files alike
             problems.extend(error.problems)
             continue
@@ -269,14 +271,20 @@ def _split_languages(item: Dict[str, Any], report: Any) -> Tuple[Dict[str, Any],
 
 
 _SAMPLE = {"int": 3, "number": 2.5, "bool": True}
+# The largest values a proposal can give, or larger: a snippet within the budget on these is
+# within it on any proposal that makes its rule fire (counts, money and text only grow it).
+_WORST = {"int": 10**9, "number": 1e12, "bool": True}
+_WORST_TITLE = "W" * 20_000  # twice the budget's MAX_VALUE: printing it once is no growth, twice is
 
 
 def _try_template(source: str, read: Sequence[str]) -> Optional[str]:
-    """Why a template fails on a plausible proposal, or None: found when the pack loads, not in an approval.
+    """Why a template fails on a plausible proposal, or breaks the budget on the largest one, or
+    None: found when the pack loads, not in an approval.
 
     An optional fact that the condition does not read may be unknown (None) when the rule fires.
     """
     context: Dict[str, Any] = {"title": "Weekly review", "currency": "USD"}
+    worst: Dict[str, Any] = {"title": _WORST_TITLE, "currency": "USD"}
     for name, spec in FACTS.items():
         if spec.optional and name not in read:
             context[name] = None
@@ -284,13 +292,25 @@ def _try_template(source: str, read: Sequence[str]) -> Optional[str]:
             context[name] = _SAMPLE[spec.kind]
         else:
             context[name] = spec.words[0] if spec.kind == "word" else list(spec.words[:2])
+        if spec.kind in _WORST:
+            worst[name] = _WORST[spec.kind]
+        else:
+            worst[name] = max(spec.words, key=len) if spec.kind == "word" else list(spec.words)
     try:
         render_snippet(source, context)
+    except OverBudget as error:
+        return f"template would do too much work: {error}"
     except Exception as error:  # any failure of the author's template is the author's to fix
         unknown = [name for name, value in context.items() if value is None and re.search(rf"\b{name}\b", source)]
         hint = (f" ({unknown[0]} may be unknown here: require it with '{unknown[0]}: {{known: true}}')"
                 if unknown else "")
         return f"template fails on a sample proposal: {type(error).__name__}: {error}{hint}"
+    try:
+        render_snippet(source, worst)
+    except OverBudget as error:
+        return f"template would do too much work on a large proposal: {error}"
+    except Exception:  # a failure only on extreme values (a division by a huge count...): not the budget's concern
+        pass
     return None
 
 

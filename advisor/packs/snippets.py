@@ -12,14 +12,21 @@ compiled, stored with the pack (`advisor.packs.cache`) and registered here; `ren
 uses them, and Jinja (`advisor.packs.sandbox`) renders every other snippet, and renders again any
 snippet whose expression fails, so that errors read exactly as Jinja reports them.
 tests/test_fast_paths.py renders every construct both ways and compares.
+
+The expressions keep the budget Jinja's sandbox keeps (`advisor.packs.budget`): `*`, `%` and
+`+`, `replace`, `join` and `~` go through helpers that refuse to build a huge value, and the
+text written is bounded as Jinja's is.
 """
 from __future__ import annotations
 
+from functools import partial
 from types import CodeType
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
 from advisor.core.numbers import num
 from advisor.packs import wording
+from advisor.packs.budget import bounded_concat, check_binop, check_join, check_output, check_replace, given_text
+from advisor.packs.sandbox import CONCAT_FILTER
 from advisor.packs.sandbox import render_snippet as render_with_jinja
 
 Renderer = Callable[[Mapping[str, Any]], str]
@@ -50,11 +57,17 @@ def register(code: CodeType) -> None:
     _registry.update(namespace["RENDERERS"])
 
 
-def _join(value: Any, d: Any = "") -> str:
-    return str(d).join(map(str, value))
+# The helpers that may build a large value take the context first: the budget's checks find the
+# longest text given in it only when a value grows past MAX_VALUE.
+
+def _join(c: Mapping[str, Any], value: Any, d: Any = "") -> str:
+    parts = [str(part) for part in value]
+    check_join(parts, str(d), partial(given_text, c))
+    return str(d).join(parts)
 
 
-def _replace(value: Any, old: Any, new: Any, count: Optional[int] = None) -> str:
+def _replace(c: Mapping[str, Any], value: Any, old: Any, new: Any, count: Optional[int] = None) -> str:
+    check_replace(value, old, new, -1 if count is None else count, partial(given_text, c))
     return str(value).replace(str(old), str(new), -1 if count is None else count)
 
 
@@ -70,12 +83,32 @@ def _capitalize(value: Any) -> str:
     return str(value).capitalize()
 
 
-def _concat(*parts: Any) -> str:
-    return "".join(map(str, parts))
+def _concat(c: Mapping[str, Any], *parts: Any) -> str:
+    return bounded_concat(map(str, parts), partial(given_text, c))
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _line(c: Mapping[str, Any], text: str) -> str:
+    """The text written, within the output budget, on one line."""
+    return " ".join(check_output(text, partial(given_text, c)).split())
+
+
+def _mul(c: Mapping[str, Any], left: Any, right: Any) -> Any:
+    check_binop("*", left, right, partial(given_text, c))
+    return left * right
+
+
+def _mod(c: Mapping[str, Any], left: Any, right: Any) -> Any:
+    check_binop("%", left, right, partial(given_text, c))
+    return left % right
+
+
+def _add(c: Mapping[str, Any], left: Any, right: Any) -> Any:
+    check_binop("+", left, right, partial(given_text, c))
+    return left + right
 
 
 # filter name -> (helper name, how many arguments it takes besides the value: min, max)
@@ -90,12 +123,16 @@ _FILTERS = {
     "capitalize": ("_capitalize", 0, 0),
     "length": ("len", 0, 0),
 }
-_CONTEXT_FILTERS = ("money", "plural")  # their helpers take the context first, as their Jinja filters do
+# Helpers that take the context first: the budget's (which find the longest text given there), and
+# the filters that write in the snippet's language.
+_GIVEN_CONTEXT = ("_join", "_replace", "_money", "_plural")
 _HELPERS: Dict[str, Any] = {"num": num, "_money": wording.money, "_plural": wording.plural, "_join": _join,
-                            "_replace": _replace, "_lower": _lower, "_upper": _upper, "_capitalize": _capitalize,
-                            "_concat": _concat, "_one_line": _one_line}
+                            "_replace": _replace, "_lower": _lower,
+                            "_upper": _upper, "_capitalize": _capitalize, "_concat": _concat,
+                            "_line": _line, "_mul": _mul, "_mod": _mod, "_add": _add}
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in", "notin": "not in"}
-_ARITHMETIC = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "FloorDiv": "//", "Mod": "%"}
+_ARITHMETIC = {"Sub": "-", "Div": "/", "FloorDiv": "//"}  # cannot build a large value
+_BUDGETED = {"Add": "_add", "Mul": "_mul", "Mod": "_mod"}  # may: checked by the budget's helpers
 
 
 class _Unsupported(Exception):
@@ -112,7 +149,7 @@ def python_expression(source: str) -> Optional[str]:
         text = [part for node in template.body if type(node).__name__ == "Output" for part in node.nodes]
         if len(text) == len(template.body) and all(type(part).__name__ == "TemplateData" for part in text):
             return repr(_one_line("".join(part.data for part in text)))  # no placeholders: render it once
-        return f"_one_line({_Translator().body(template.body)})"
+        return f"_line(c, {_Translator().body(template.body)})"
     except Exception:  # _Unsupported, or a snippet Jinja itself refuses (Jinja reports it when rendering)
         return None
 
@@ -159,8 +196,6 @@ class _Translator:
             return repr(node.value)
         if kind == "Filter":
             return self.filter(node)
-        if kind == "Concat":
-            return f"_concat({', '.join(self.expression(child) for child in node.nodes)})"
         if kind == "CondExpr" and node.expr2 is not None:
             return (f"({self.expression(node.expr1)} if {self.expression(node.test)} "
                     f"else {self.expression(node.expr2)})")
@@ -177,15 +212,19 @@ class _Translator:
             return f"(-{self.expression(node.node)})"
         if kind in _ARITHMETIC:
             return f"({self.expression(node.left)} {_ARITHMETIC[kind]} {self.expression(node.right)})"
+        if kind in _BUDGETED:
+            return f"{_BUDGETED[kind]}(c, {self.expression(node.left)}, {self.expression(node.right)})"
         raise _Unsupported(kind)
 
     def filter(self, node: Any) -> str:
+        if node.name == CONCAT_FILTER and type(node.node).__name__ == "List":  # a '~', within the budget
+            return f"_concat(c, {', '.join(self.expression(child) for child in node.node.items)})"
         if node.name not in _FILTERS or node.kwargs or node.dyn_args or node.dyn_kwargs or node.node is None:
             raise _Unsupported(f"filter {node.name}")
         helper, least, most = _FILTERS[node.name]
         if not least <= len(node.args) <= most:
             raise _Unsupported(f"filter {node.name} with {len(node.args)} arguments")
         arguments = [self.expression(node.node)] + [self.expression(argument) for argument in node.args]
-        if node.name in _CONTEXT_FILTERS:
+        if helper in _GIVEN_CONTEXT:
             arguments.insert(0, "c")
         return f"{helper}({', '.join(arguments)})"

@@ -9,8 +9,10 @@ from typing import Any, Dict, List, Optional
 from advisor.core.numbers import num
 from advisor.core.rules import Rule, RulePack
 from advisor.core.vocabulary import ALTERNATIVES
+from advisor.packs.budget import rendering, report_limits
 from advisor.packs.config import Config
 from advisor.packs.explain import condition_text, rule_tree
+from advisor.report.templates import loader, read_template, render_file_template, sandbox
 from advisor.resources import templates_dir
 
 
@@ -41,12 +43,12 @@ def shown_path(file: str) -> str:
 def render_catalogue(pack: RulePack, config: Config, *, threshold: int, base: int, currency: str,
                      template: Optional[Path] = None) -> str:
     """The rules of `pack` under `config`, rendered by templates/catalogue.md.j2 (or `template`)."""
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import StrictUndefined
 
-    folders = ([str(template.parent)] if template else []) + [str(templates_dir())]
-    environment = SandboxedEnvironment(loader=FileSystemLoader(folders), undefined=StrictUndefined,
-                                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    source = None if template is None else read_template(template)  # a bad file fails before any work
+    folders = ([template.parent] if template else []) + [templates_dir()]
+    environment = sandbox(loader=loader(folders), undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                          keep_trailing_newline=True)
     environment.filters.update(num=num, signed=lambda n: f"{n:+d}")
     groups: Dict[str, List[Dict[str, Any]]] = {}
     for rule in pack.rules:
@@ -54,15 +56,19 @@ def render_catalogue(pack: RulePack, config: Config, *, threshold: int, base: in
                  "alternative_text": ALTERNATIVES.get(rule.alternative or ""),
                  "defined_in": f"{Path(rule.file).name}:{rule.line}"}
         groups.setdefault(f"{rule.pack}: {Path(rule.file).stem}", []).append(entry)
-    page = environment.get_template(template.name if template else "catalogue.md.j2")
-    return page.render(
-        groups=groups,
-        rules=[entry for entries in groups.values() for entry in entries],
-        pack=pack.name,
-        version=pack.version,
-        threshold=threshold,
-        base=base,
-        currency=currency,
-        settings=[os.path.basename(f) for f in config.files],
-        disabled=sorted(config.disable),
-    )
+    context = {
+        "groups": groups,
+        "rules": [entry for entries in groups.values() for entry in entries],
+        "pack": pack.name,
+        "version": pack.version,
+        "threshold": threshold,
+        "base": base,
+        "currency": currency,
+        "settings": [os.path.basename(f) for f in config.files],
+        "disabled": sorted(config.disable),
+    }
+    limits = report_limits(len(pack.rules))
+    if template is None:
+        with rendering(limits):
+            return environment.get_template("catalogue.md.j2").render(context)
+    return render_file_template(environment, template, context, limits, source)

@@ -5,6 +5,7 @@ import json
 from typing import Sequence
 
 from advisor.core.decision import Decision
+from advisor.errors import one_line
 from advisor.packs.explain import RuleExplanation
 
 
@@ -38,7 +39,7 @@ def text(decision: Decision, rules: Sequence[RuleExplanation]) -> str:
     """Aligned lines: 'fired  heavy-meeting-load  -15  load_hours 15 >= 15'."""
     width = max((len(r.rule) for r in rules), default=0)
     effects = max((len(_effect(r)) for r in rules), default=0)
-    lines = [f"Rules for {decision.meeting}: {_summary(decision, rules)}"]
+    lines = [f"Rules for {one_line(decision.meeting)}: {_summary(decision, rules)}"]
     for r in rules:
         state = "fired" if r.fired else "-"
         lines.append(f"  {state:5}  {r.rule:{width}}  {_effect(r):{effects}}  {r.detail}".rstrip())
@@ -46,10 +47,12 @@ def text(decision: Decision, rules: Sequence[RuleExplanation]) -> str:
 
 
 def markdown(decision: Decision, rules: Sequence[RuleExplanation]) -> str:
-    lines = [f"### Rules for {decision.meeting}", "", _summary(decision, rules) + ".", "",
+    from advisor.report.render import markdown_text
+
+    lines = [f"### Rules for {markdown_text(decision.meeting)}", "", _summary(decision, rules) + ".", "",
              "| rule | fired | effects | condition, with this proposal's values |", "|---|---|---|---|"]
     for r in rules:
         effect = _effect(r)
-        detail = r.detail.replace("|", "\\|")
+        detail = r.detail.replace("|", "\\|")  # facts and rule words only: no text of the proposal's
         lines.append(f"| `{r.rule}` | {'yes' if r.fired else 'no'} | {effect} | {detail} |")
     return "\n".join(lines) + "\n"

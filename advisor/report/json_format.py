@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from advisor.core.decision import Decision, WhatIf
 from advisor.report.assumed import assumption_texts
@@ -63,3 +63,26 @@ def to_json(decisions: Sequence[Decision], lang: str = DEFAULT_LANGUAGE, array: 
     values = [to_dict(d, lang) for d in decisions]
     as_array = len(values) != 1 if array is None else array
     return json.dumps(values if as_array else values[0], indent=2, ensure_ascii=False)
+
+
+class JsonStream:
+    """Decisions written as they come, each given as its JSON text (one line, or indented by 2):
+    JSON lines (`array` None), else the array of several decisions (or the one object) that
+    `to_json` makes whole, byte for byte, one level in."""
+
+    def __init__(self, write: Callable[[str], None], array: Optional[bool]):
+        self.write = write
+        self.array = array
+        self.count = 0
+
+    def add(self, text: str) -> None:
+        if self.array is None:
+            text += "\n"
+        elif self.array:  # an item of the array, one level in (its text holds no raw line break but its own)
+            text = ("[\n  " if not self.count else ",\n  ") + text.replace("\n", "\n  ")
+        self.count += 1
+        self.write(text)
+
+    def close(self) -> None:
+        if self.count and self.array is not None:  # nothing decided: nothing written, not even []
+            self.write("\n]\n" if self.array else "\n")

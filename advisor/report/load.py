@@ -5,6 +5,7 @@ import json
 from datetime import datetime
 from typing import Any, Dict, List
 
+from advisor.errors import one_line
 from advisor.inputs.calendar import WindowLoad
 from advisor.report.spreadsheet import to_csv
 
@@ -50,7 +51,7 @@ def _text(window: "WindowLoad", by: str, rows: List[Dict[str, Any]]) -> str:
     zone = window.end.tzinfo
     start, end = window.start.astimezone(zone), window.end
     lines = [f"Meeting load over {window.window_days} days, {start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M} "
-             f"(UTC{end:%z}), from {', '.join(window.files)}", ""]
+             f"(UTC{end:%z}), from {one_line(', '.join(window.files))}", ""]
     if by == "person":
         per_week = "h/week" if window.window_days != 7 else ""
         labels = [_person_label(r) for r in rows]
@@ -77,7 +78,8 @@ def _text(window: "WindowLoad", by: str, rows: List[Dict[str, Any]]) -> str:
 
 
 def _person_label(row: Dict[str, Any]) -> str:
-    label = f"{row['name']} <{row['email']}>" if row["name"] else row["email"]
+    """'Name <email>' as a terminal shows it: the calendar's text cannot drive the terminal."""
+    label = one_line(f"{row['name']} <{row['email']}>" if row["name"] else row["email"])
     return label if len(label) <= 48 else label[:47] + "…"
 
 

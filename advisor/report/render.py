@@ -6,13 +6,15 @@ StrictUndefined and the i18n extension over the Babel catalogues of advisor/repo
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from advisor.core.decision import Decision, FiredRule
 from advisor.core.vocabulary import ALTERNATIVES, DEFAULT_ALTERNATIVE, MEDIA_OF_FORMAT
-from advisor.errors import ConfigError, Problem
+from advisor.errors import ConfigError, Problem, one_line
+from advisor.packs.budget import rendering, report_limits
 from advisor.report.i18n import (
     DEFAULT_LANGUAGE,
     check_language,
@@ -25,6 +27,7 @@ from advisor.report.i18n import (
     translations,
 )
 from advisor.report.json_format import to_json, what_if_list
+from advisor.report.templates import loader, read_template, render_file_template, sandbox
 from advisor.resources import templates_dir
 
 if TYPE_CHECKING:
@@ -65,54 +68,45 @@ def render_many(decisions: Sequence[Decision], fmt: str = "text", *, lang: str =
         return to_json(decisions, lang, array) + "\n"
     if fmt not in _TEMPLATES:
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(OUTPUT_FORMATS)}")
+    source = None if template is None else read_template(template)  # before any work: a bad file fails fast
     environment = template_environment(fmt == "html", lang)
     paint = _painter(color and fmt == "text")
     views = [view(d, lang) for d in decisions]
-    if template is None:
-        return environment.get_template(_TEMPLATES[fmt]).render(decisions=views, paint=paint)
-    return _render_user_template(environment, Path(template), views, paint)
+    context = {"decisions": views, "paint": paint}
+    limits = report_limits(len(views))
+    if template is None:  # ours: its loops are counted as a user's are, its output is as long as it is
+        with rendering(limits):
+            return environment.get_template(_TEMPLATES[fmt]).render(context)
+    given = sum(len(v["title"]) + len(v["d"].source) for v in views)  # the proposals' own text, all of it
+    return render_file_template(environment, Path(template), context, limits, source, given)
 
 
 def render_note(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> str:
     """The short justification an annotated invitation carries: verdict, cost, the reasons that
     weigh most (templates/annotation.txt.j2), in `lang`."""
     environment = template_environment(False, check_language(lang))
-    return environment.get_template("annotation.txt.j2").render(decisions=[view(decision, lang)]).strip("\n")
+    with rendering(report_limits(1)):
+        return environment.get_template("annotation.txt.j2").render(decisions=[view(decision, lang)]).strip("\n")
 
 
-def _render_user_template(environment: "SandboxedEnvironment", path: Path, views: List[Dict[str, Any]],
-                          paint: Callable[[Any, str], str]) -> str:
-    from jinja2 import TemplateError, TemplateSyntaxError
-
-    try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError([Problem(str(path), f"cannot read the template: {getattr(error, 'strerror', None) or error}")]
-                          ) from None
-    try:
-        return environment.from_string(source).render(decisions=views, paint=paint)
-    except TemplateSyntaxError as error:
-        raise ConfigError([Problem(str(path), f"template does not compile: {error.message}", error.lineno)]) from None
-    except TemplateError as error:  # an unknown name, or something the sandbox refuses
-        raise ConfigError([Problem(str(path), f"template failed: {error.message or error}",
-                                   _template_line(error))]) from None
-
-
-def _template_line(error: BaseException) -> Optional[int]:
-    """The line of the user's template where rendering failed, from the traceback's template frames."""
-    line = None
-    traceback = error.__traceback__
-    while traceback is not None:
-        if traceback.tb_frame.f_code.co_filename == "<template>":
-            line = traceback.tb_lineno
-        traceback = traceback.tb_next
-    return line
+class Painted(str):
+    """Text the advisor coloured itself: its escape sequences are its own, and are kept."""
 
 
 def _painter(color: bool) -> Callable[[Any, str], str]:
     if not color:
         return lambda text, role: str(text)
-    return lambda text, role: f"{_STYLES[role]}{text}{_RESET}"
+    return lambda text, role: Painted(f"{_STYLES[role]}{terminal_text(str(text))}{_RESET}")
+
+
+def terminal_text(value: Any) -> Any:
+    """What the text and Markdown formats print of a value: control characters, escape
+    sequences and bidi controls shown escaped (`\\x1b`, `\\n`, `\\u202e`), so that a title can
+    neither drive the terminal, reorder the line, nor start a line of its own; the advisor's
+    own colours (`Painted`) and the marks Arabic text uses are kept."""
+    if isinstance(value, str) and not isinstance(value, Painted):
+        return one_line(value)
+    return value
 
 
 def view(decision: Decision, lang: str = DEFAULT_LANGUAGE) -> Dict[str, Any]:
@@ -309,13 +303,13 @@ def _capital(text: str, lang: str) -> str:
 
 @lru_cache(maxsize=8)
 def template_environment(html: bool, lang: str) -> "SandboxedEnvironment":
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import StrictUndefined
 
-    environment = SandboxedEnvironment(
-        loader=FileSystemLoader(str(templates_dir())),
+    environment = sandbox(
+        loader=loader([templates_dir()]),
         undefined=StrictUndefined,
         autoescape=html,
+        finalize=None if html else terminal_text,  # every {{ }} of text and Markdown; HTML escapes its own way
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -326,14 +320,22 @@ def template_environment(html: bool, lang: str) -> "SandboxedEnvironment":
     # A sign before digits is moved after them in right-to-left text unless marked left-to-right.
     mark = "\u200e" if direction(lang) == "rtl" and not html else ""
     environment.filters.update(num=num, signed=lambda n: (mark + f"{n:+d}").rjust(4 + len(mark)), md=markdown_text,
-                               cell=lambda text: markdown_text(text).replace("\n", " "),
+                               cell=markdown_text,  # line breaks are shown as \n: a cell stays one line
                                capitalize_first=lambda text: str(text)[:1].upper() + str(text)[1:])
     return environment
 
 
 _MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
+_BLOCK_START = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))")  # what would make a list item or a heading of it
 
 
 def markdown_text(text: Any) -> str:
-    """Text shown as written in Markdown: its emphasis, link, HTML and table characters escaped."""
-    return str(text).translate(_MARKDOWN_SPECIAL)
+    """Text shown as written in Markdown: its emphasis, link, HTML and table characters escaped,
+    its line breaks shown as `\\n` (a title cannot start a line of its own, such as a list item
+    `- APPROVED by CFO`), and a list or heading marker at its start escaped."""
+    return _BLOCK_START.sub(_escaped_marker, one_line(str(text).translate(_MARKDOWN_SPECIAL)), count=1)
+
+
+def _escaped_marker(match: "re.Match[str]") -> str:
+    space, sign, number, dot = match.groups()
+    return f"{space}\\{sign}" if sign else f"{space}{number}\\{dot}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -204,7 +205,14 @@ class Service:
             raise _too_large(length, self.max_body)
         chunked = "chunked" in (req.get_header("Transfer-Encoding") or "").lower()
         stream = req.stream if chunked else req.bounded_stream  # the server ends a chunked stream
-        data = stream.read(self.max_body + 1)
+        try:
+            data = stream.read(self.max_body + 1)
+        except (TimeoutError, socket.timeout):  # the server's deadline for a body (advisor.server.worker)
+            raise ApiError(falcon.HTTP_408, "request body too slow", [Problem(
+                REQUEST, "the body did not arrive in time: send it whole, at once")],
+                headers={"Connection": "close"}) from None
+        except Exception as error:  # broken chunk framing, a client gone: the body cannot be had
+            raise _unreadable_body(error) from None
         if len(data) > self.max_body:
             raise _too_large(len(data), self.max_body, at_least=True)
         return data, kind
@@ -371,6 +379,12 @@ def _too_large(size: int, limit: int, at_least: bool = False) -> ApiError:
     return ApiError(falcon.HTTP_413, "request body too large",
                     [Problem(REQUEST, f"body too large: {found} bytes, the limit is {limit}")],
                     headers={"Connection": "close"})  # do not read the rest of it
+
+
+def _unreadable_body(error: Exception) -> ApiError:
+    return ApiError(falcon.HTTP_400, "unreadable request body",
+                    [Problem(REQUEST, f"the body could not be read: {error or type(error).__name__}")],
+                    headers={"Connection": "close"})  # the rest of the stream cannot be trusted either
 
 
 def _serialize_error(req: falcon.Request, resp: falcon.Response, error: falcon.HTTPError) -> None:

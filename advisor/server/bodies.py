@@ -10,7 +10,17 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 from advisor.core.meeting import Meeting
 from advisor.errors import InputError, Problem, describe
 from advisor.inputs.proposal import meeting_from_document, meeting_from_mapping, parse_meeting
-from advisor.inputs.yamlsafe import MAX_NODES, Document, Path, Position, decode, load_yaml
+from advisor.inputs.yamlsafe import (
+    MAX_DIGITS,
+    MAX_NODES,
+    Document,
+    NumberTooLong,
+    Path,
+    Position,
+    decode,
+    load_yaml,
+    lone_surrogate,
+)
 
 REQUEST = "<request>"  # the file name in problems about a request body, as '<stdin>' is for the CLI
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -71,13 +81,17 @@ _UNREAD = object()  # empty, or a duplicate key: the YAML reader refuses it, and
 
 
 def _json(body: bytes) -> Any:
-    """The body as JSON; InputError for bad JSON, as the CLI words a bad file."""
+    """The body as JSON; InputError for bad JSON, as the CLI words a bad file.
+
+    What the YAML reader refuses and JSON's would take (a duplicate key, an integer too long to
+    convert, a lone surrogate) is left to the YAML reader, which says where it is.
+    """
     text = decode(body, REQUEST)
-    if not text.strip():
+    if not text.strip() or ("\\u" in text and lone_surrogate(text)):
         return _UNREAD  # the YAML reader words an empty body as the CLI words an empty file
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
-    except _DuplicateKey:
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_int=_integer)
+    except (_DuplicateKey, NumberTooLong):
         return _UNREAD
     except json.JSONDecodeError as error:
         raise InputError([Problem(REQUEST, f"JSON syntax error: {error.msg}", error.lineno, error.colno)]) from None
@@ -87,6 +101,13 @@ def _json(body: bytes) -> Any:
 
 class _DuplicateKey(ValueError):
     pass
+
+
+def _integer(digits: str) -> int:
+    """An integer of JSON, refused before it is converted when longer than any field takes."""
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise NumberTooLong(digits)
+    return int(digits)
 
 
 def _unique_keys(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:

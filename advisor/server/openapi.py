@@ -38,9 +38,10 @@ def openapi_document(tokens: bool = False) -> Dict[str, Any]:
     unauthorized = {"401": {**problem, "description": "no token, or one the server does not know (only when it "
                                                       "was started with --tokens)",
                             "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}}}
-    body_errors = {"400": {**problem, "description": "a proposal that breaks the contract, a bad query or a bad "
-                                                    "Idempotency-Key"},
+    body_errors = {"400": {**problem, "description": "a proposal that breaks the contract, a body that cannot be "
+                                                    "read, a bad query or a bad Idempotency-Key"},
                    **unauthorized,
+                   "408": {**problem, "description": "a body that did not arrive in time"},
                    "409": {**problem, "description": "the first request with this Idempotency-Key is still being "
                                                     "decided"},
                    "413": {**problem, "description": "a body over the size limit"},

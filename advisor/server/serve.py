@@ -6,9 +6,11 @@ pickled without its engine; the worker processes forked from the master unpickle
 advisor and compile its rules, so no worker reads a rule file that was not validated.
 SIGHUP (or POST /v1/reload when allowed) does it again: rules or a configuration that fail
 are refused and the running workers go on serving untouched; good ones get new workers, and
-the old ones finish their requests and exit. durable_rules can never unload a ruleset, so
-this is also what bounds memory: a worker only ever holds the rulesets it started with, and
-the master holds none.
+the old ones finish their requests and exit. The validation has a deadline
+(VALIDATION_TIMEOUT), and the master waits for it on a thread of its own: it goes on
+watching its workers and answering signals meanwhile, whatever the rules do. durable_rules
+can never unload a ruleset, so this is also what bounds memory: a worker only ever holds the
+rulesets it started with, and the master holds none.
 """
 from __future__ import annotations
 
@@ -17,10 +19,11 @@ import os
 import pickle
 import select
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Union
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
@@ -34,7 +37,12 @@ if TYPE_CHECKING:
 DEFAULT_PORT = 8080
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
-VALIDATION_TIMEOUT = 120.0  # seconds for a child to build the advisor
+# gevent: a connection is a greenlet, and a slow client holds nothing but its own (advisor.server.worker);
+# gthread: gunicorn's threads, each held by the connection it reads, however slowly it comes.
+WORKER_CLASSES = {"gevent": "advisor.server.worker.DeadlineGeventWorker", "gthread": "gthread"}
+VALIDATION_TIMEOUT = 60.0  # seconds for a child to build the advisor: the default pack takes 0.3 s
+HEADER_SECONDS = 5  # gunicorn's keepalive: with gevent, also the deadline of a request's line and headers
+BODY_SECONDS = 30.0  # by default (--body-timeout), with gevent: a 1 MiB body at 35 KB/s
 DEFAULT_IDEMPOTENCY_LIMIT = idempotency.DEFAULT_LIMIT
 
 log = logging.getLogger("advisor.serve")
@@ -48,6 +56,8 @@ class ServeSettings:
     threshold: Optional[int] = None
     workers: int = DEFAULT_WORKERS
     threads: int = DEFAULT_THREADS
+    worker_class: str = "gevent"
+    body_timeout: float = BODY_SECONDS  # with gevent's workers: the seconds a request's body may take
     decision_log: Optional[Path] = None
     allow_reload: bool = False
     max_body: int = 1024 * 1024
@@ -77,6 +87,7 @@ class Validated:
 
     pickled: bytes
     pack: str
+    pack_version: str
     rules_version: str
 
     def advisor(self) -> "Advisor":
@@ -117,7 +128,7 @@ def validate_in_child(settings: ServeSettings) -> Validated:
     report = pickle.loads(payload)  # from our own child; the advisor inside stays pickled here
     if "problems" in report:
         raise AdvisorError([Problem(**fields) for fields in report["problems"]])
-    return Validated(report["advisor"], report["pack"], report["rules_version"])
+    return Validated(report["advisor"], report["pack"], report["pack_version"], report["rules_version"])
 
 
 def _served(advisor: "Advisor") -> Dict[str, Any]:
@@ -165,21 +176,26 @@ class ServeApplication(BaseApplication):
         self._master = os.getpid()
         super().__init__(prog="advisor serve")
 
-    def validate(self, log: Any) -> bool:
-        """In the master, on SIGHUP: True when the new rules (and tokens) passed and new workers should start."""
+    def accept(self, outcome: Union[Validated, AdvisorError], log: Any) -> bool:
+        """In the master, once a reload is validated: True when the new rules (and the tokens file,
+        read again) passed and new workers should start from them; a refusal is logged and
+        changes nothing."""
         from advisor.server.auth import read_tokens
 
-        try:
-            tokens = read_tokens(self.settings.tokens) if self.settings.tokens else None
-            validated = validate_in_child(self.settings)
-        except AdvisorError as error:
-            for problem in error.problems:
+        tokens = self.tokens
+        if not isinstance(outcome, AdvisorError):
+            try:
+                tokens = read_tokens(self.settings.tokens) if self.settings.tokens else None
+            except AdvisorError as error:
+                outcome = error
+        if isinstance(outcome, AdvisorError):
+            for problem in outcome.problems:
                 log.error("%s", problem)
             log.error("reload refused: the rules in service (version %s) keep serving",
                       self.validated.rules_version)
             return False
-        log.info("reloading: rule pack %s, rules version %s", validated.pack, validated.rules_version)
-        self.validated, self.tokens = validated, tokens
+        log.info("reloading: rule pack %s, rules version %s", outcome.pack, outcome.rules_version)
+        self.validated, self.tokens = outcome, tokens
         return True
 
     def load_config(self) -> None:
@@ -187,9 +203,9 @@ class ServeApplication(BaseApplication):
         values: Dict[str, Any] = {
             "bind": [settings.bind],
             "workers": settings.workers,
-            "worker_class": "gthread",
+            "worker_class": WORKER_CLASSES[settings.worker_class],
             "threads": settings.threads,
-            "keepalive": 5,
+            "keepalive": HEADER_SECONDS,  # and, with gevent, the deadline of a request's headers
             "timeout": 60,
             "graceful_timeout": 30,
             "preload_app": False,  # each worker compiles the validated advisor after the fork
@@ -228,20 +244,58 @@ class ServeApplication(BaseApplication):
 
 
 class ReloadingArbiter(Arbiter):
-    """Gunicorn's master, refusing a reload whose rules or settings do not validate."""
+    """Gunicorn's master, refusing a reload whose rules or settings do not validate.
+
+    SIGHUP starts the validation on a thread (which waits for the child that builds the
+    advisor) and returns to the master's loop; each turn of the loop (at least once a second)
+    looks whether it has ended, and reloads or refuses then. A SIGHUP during a validation is
+    served by validating again once it ends: the files may have changed since they were read.
+    """
+
+    _validation: Optional[threading.Thread] = None
+    _outcome: Union[Validated, AdvisorError, None] = None
+    _again = False
 
     def reload(self) -> None:
-        if self.app.validate(self.log):
-            super().reload()
+        if self._validation is not None:
+            self._again = True
+            self.log.info("reload requested while another is being validated: it follows that one")
+            return
+        self._validation = threading.Thread(target=self._validate, name="advisor-reload", daemon=True)
+        self._validation.start()
+
+    def _validate(self) -> None:
+        try:
+            self._outcome = validate_in_child(self.app.settings)
+        except AdvisorError as error:
+            self._outcome = error
+        self.wakeup()  # the master's loop, back from its wait at once
+
+    def manage_workers(self) -> None:
+        self._end_validation()
+        super().manage_workers()
+
+    def _end_validation(self) -> None:
+        if self._validation is None or self._validation.is_alive():
+            return
+        outcome, self._outcome, self._validation = self._outcome, None, None
+        if outcome is not None and self.app.accept(outcome, self.log):
+            Arbiter.reload(self)
+        if self._again:
+            self._again = False
+            self.reload()
 
 
 def _reload_request(settings: ServeSettings) -> Any:
     """POST /v1/reload, in a worker: validate first to answer at once, then ask the master."""
 
     def reload() -> Mapping[str, Any]:
-        served = _served(build_advisor(settings))  # AdvisorError -> 409, and nothing is signalled
+        # In a child, within the deadline: this worker never loads the new rulesets, and a pack
+        # whose validation hangs answers 409 instead of holding the request.
+        validated = validate_in_child(settings)  # AdvisorError -> 409, and nothing is signalled
         os.kill(os.getppid(), signal.SIGHUP)  # this worker is replaced once the master has validated too
-        return {"status": "reloading", **served}
+        return {"status": "reloading", "pack": validated.pack, "pack_version": validated.pack_version,
+                "rules_version": validated.rules_version}
 
     return reload
 
