@@ -62,7 +62,7 @@ def test_text_is_the_verdict_first_then_the_reasons_that_decided_it():
         "SKIP  Weekly numbers  (a clear skip: 0, threshold 50)",
         "Instead: a written update (email or shared document).",
         "File: status-broadcast.yaml",
-        "Every meeting starts at 40 points and is held from 50; the reasons below add up to -50, counted as 0.",
+        "Every meeting starts at 40 points and is held at 50 or more; the reasons below add up to -50, counted as 0.",
         "Why:",
         "   -30  Nothing is to be decided: a status update can be read in five minutes.",
     ]

@@ -34,9 +34,9 @@ def score_start(decision: Decision, lang: str) -> str:
     values = {"base": decision.base, "threshold": decision.threshold, "score": decision.score,
               "raw": bidi_number(raw, lang)}
     if raw == decision.score:
-        return _("Every meeting starts at %(base)s points and is held from %(threshold)s; the reasons below "
+        return _("Every meeting starts at %(base)s points and is held at %(threshold)s or more; the reasons below "
                  "take this one to %(score)s.") % values
-    return _("Every meeting starts at %(base)s points and is held from %(threshold)s; the reasons below add up "
+    return _("Every meeting starts at %(base)s points and is held at %(threshold)s or more; the reasons below add up "
              "to %(raw)s, counted as %(score)s.") % values
 
 
