@@ -13,6 +13,11 @@ every rule that fired. The durable_rules engine decides which rules fire, as for
 the title's and description's words (each run of one to MAX_PHRASE_WORDS words) are the fact
 `words`, and a rule's condition is `$iany` of them equal to one of its phrases.
 
+Words are compared as Arabic search compares them: without short vowels or tatweel, with one
+alef for its hamza forms and ي for ى, so that «الإستراتيجية» and «الاستراتيجية» are one word.
+A run's first word is also offered without the conjunction, preposition and article Arabic
+writes onto a word's front: «وللتدريب على المنتج» holds «تدريب على المنتج».
+
 (The engine's own regular expressions, `$mt`/`$imt`, were tried first and refused: they
 mistake characters that share a low byte, so `.*1.*` matches the Arabic letter ر (U+0631), and
 some patterns as plain as `.*aaav.*` cannot be built at all.)
@@ -20,6 +25,7 @@ some patterns as plain as `.*aaav.*` cannot be built at all.)
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
@@ -58,10 +64,43 @@ class PurposeRule(NamedTuple):
         return {"$iany": {"f.words": test}}
 
 
+# What Arabic writes one word with or without: short vowels (U+064B-U+0652) and the dagger alef,
+# tatweel, the hamza on or under alef, and alef maqsura for ya.
+_ARABIC_SPELLINGS = str.maketrans({**{chr(mark): None for mark in range(0x064B, 0x0653)}, "\u0670": None,
+                                   "\u0640": None, "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي"})
+_CONJUNCTIONS = ("و", "ف")  # 'and', 'so': written onto the word that follows
+_PREPOSITIONS = ("ب", "ل", "ك")  # 'with', 'for', 'like'
+_ARTICLE = "ال"
+
+
+def _words(text: str) -> List[str]:
+    """The words and marks of `text` as they are compared: in lower case, one spelling for Arabic."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold().translate(_ARABIC_SPELLINGS))
+
+
 def phrase_of(text: str) -> str:
-    """A phrase as it is compared: its words and marks in lower case, joined by one space
-    ('1:1' -> '1 : 1', so that 'team 1.1' is no one-on-one)."""
-    return " ".join(_WORD.findall(text.casefold()))
+    """A phrase as it is compared: its words and marks, joined by one space ('1:1' -> '1 : 1',
+    so that 'team 1.1' is no one-on-one)."""
+    return " ".join(_words(text))
+
+
+def _without_clitics(word: str) -> List[str]:
+    """An Arabic word with what may be written onto its front taken off, one after the other
+    ('وللتدريب' -> 'للتدريب', 'التدريب', 'تدريب'); none for any other word. A short word keeps
+    its first letters, which are then its own."""
+    forms = []
+    if word[:1] in _CONJUNCTIONS and len(word) > 3:
+        word = word[1:]
+        forms.append(word)
+    if word.startswith("لل") and len(word) > 4:  # 'for the': the article's alef is not written
+        word = _ARTICLE + word[2:]
+        forms.append(word)
+    elif word[:1] in _PREPOSITIONS and len(word) > 3:
+        word = word[1:]
+        forms.append(word)
+    if word.startswith(_ARTICLE) and len(word) > 4:
+        forms.append(word[2:])
+    return forms
 
 
 def word_runs(*texts: Optional[str]) -> List[str]:
@@ -69,10 +108,13 @@ def word_runs(*texts: Optional[str]) -> List[str]:
     normalised as phrases are, each once. Runs do not cross from one text to the next."""
     runs: Dict[str, None] = {}
     for text in texts:
-        words = _WORD.findall((text or "")[:MAX_TEXT].casefold())
+        words = _words((text or "")[:MAX_TEXT])
         for start in range(len(words)):
+            firsts = [words[start], *_without_clitics(words[start])]
             for size in range(1, min(MAX_PHRASE_WORDS, len(words) - start) + 1):
-                runs.setdefault(" ".join(words[start:start + size]))
+                rest = words[start + 1:start + size]
+                for first in firsts:
+                    runs.setdefault(" ".join([first, *rest]))
     return list(runs)
 
 
