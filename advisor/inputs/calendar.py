@@ -308,8 +308,10 @@ class _Copy:
     order: int
     rule_line: Optional[int] = None  # of its RRULE, for errors found when it is expanded
 
-    @property
+    @functools.cached_property
     def rank(self) -> Tuple[int, float, int]:
+        """Newer copies first: SEQUENCE, then LAST-MODIFIED, then the earlier file. Read once, when
+        the copy joins its series (its order is set by then): a series is sorted at every join."""
         return (_sequence(self.event), _modified(self.event), -self.order)
 
     @functools.cached_property
