@@ -12,6 +12,7 @@ import copy
 import json
 import math
 import os
+import pickle
 import random
 import re
 import subprocess
@@ -24,6 +25,7 @@ import yaml
 from conftest import EXAMPLES, ROOT
 
 from advisor.core.facts import derive_facts
+from advisor.core.rules import RulePack
 from advisor.inputs import validation
 from advisor.inputs.proposal import meeting_from_mapping
 from advisor.inputs.schema import validate as jsonschema_validate
@@ -345,6 +347,20 @@ def test_a_cached_pack_is_the_pack_and_is_read_without_loading_rules(tmp_path: P
     second = packcache.load_packs_cached([pack])
     _same(second, first)
     _same(second, rules.load_packs([pack]))
+
+
+def test_a_pack_does_not_change_and_equals_its_cached_and_pickled_copies(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    pack = _copy_pack(tmp_path)
+    first = packcache.load_packs_cached([pack])
+    cached = packcache.load_packs_cached([pack])
+    pickled = pickle.loads(pickle.dumps(first))
+    assert cached is not first and cached == first and pickled == first
+    assert pickled.digest == first.digest
+    assert first != RulePack(first.rules[1:], first.name) and first != RulePack(first.rules, "other")
+    with pytest.raises(AttributeError, match="does not change"):
+        first.rules = ()
+    assert len(first.rules) == len(cached.rules)
 
 
 def test_a_changed_rule_file_is_loaded_again(tmp_path: Path, monkeypatch) -> None:

@@ -52,19 +52,20 @@ def meeting_from_document(document: Document) -> Meeting:
     return _build(data, document.file, start)
 
 
-_ZONE_SUFFIX = re.compile(r"^(?P<when>[^\[\]]+?)\s*\[(?P<zone>[^\[\]]+)\]$")
-_DATE_AND_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# Text, compiled on first use through re's own cache: a proposal without a start pays nothing.
+_ZONE_SUFFIX = r"^(?P<when>[^\[\]]+?)\s*\[(?P<zone>[^\[\]]+)\]$"
+_DATE_AND_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"
 
 
 def parse_start(text: str) -> datetime:
     """An aware datetime from '2026-03-02T10:00+01:00', '...Z', '2026-03-02T10:00[Europe/Berlin]',
     or '2026-03-02T10:00' (local time)."""
     expected = "expected a date and time such as 2026-03-02T10:00+01:00 or 2026-03-02T10:00[Europe/Berlin]"
-    match = _ZONE_SUFFIX.match(text.strip())
+    match = re.match(_ZONE_SUFFIX, text.strip())
     when, zone_name = (match["when"], match["zone"]) if match else (text.strip(), None)
     if when[-1:] in ("Z", "z"):
         when = when[:-1] + "+00:00"
-    if not _DATE_AND_TIME.match(when):
+    if not re.match(_DATE_AND_TIME, when):
         raise ValueError(expected)
     try:
         value = datetime.fromisoformat(when)

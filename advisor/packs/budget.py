@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import re
-import string
 import threading
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
 
@@ -90,22 +89,25 @@ def check_binop(operator: str, left: Any, right: Any, given: Given) -> None:
         check_size(len(left) + len(right), "'+'", given)
 
 
-_PERCENT = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\*|\d*)(?:\.(\*|\d*))?[hlL]?(.)")
+# Patterns stay text, compiled on first use through re's own cache: start-up pays for none of them.
+_PERCENT = r"%(?:\([^)]*\))?[-+ #0]*(\*|\d*)(?:\.(\*|\d*))?[hlL]?(.)"
 
 
 def check_percent(pattern: str) -> None:
     """Refuse a %-format whose widths or precisions are too large or taken from a value (`*`)."""
-    for match in _PERCENT.finditer(pattern):
+    for match in re.finditer(_PERCENT, pattern):
         if match.group(3) != "%":
             _check_width(match.group(1), "%")
             _check_width(match.group(2), "%")
 
 
-_SPEC = re.compile(r"^(?:.?[<>=^])?[-+ ]?z?#?0?(\d*)[,_]?(?:\.(\d*))?[a-zA-Z%]?$")
+_SPEC = r"^(?:.?[<>=^])?[-+ ]?z?#?0?(\d*)[,_]?(?:\.(\d*))?[a-zA-Z%]?$"
 
 
 def check_format(pattern: str) -> None:
     """Refuse a str.format pattern whose fields are too wide, or whose width is a nested field."""
+    import string  # here, not at the top: few packs format with str.format, and start-up is counted
+
     try:
         fields = list(string.Formatter().parse(pattern))
     except ValueError:
@@ -115,7 +117,7 @@ def check_format(pattern: str) -> None:
             continue
         if "{" in spec:
             raise OverBudget("a width taken from a value ('{:{}}') is not allowed")
-        match = _SPEC.match(spec)
+        match = re.match(_SPEC, spec)
         if match is not None:  # else str.format refuses it, with its own message
             _check_width(match.group(1), "format")
             _check_width(match.group(2), "format")

@@ -19,7 +19,6 @@ import marshal
 import os
 import sys
 import zlib
-from dataclasses import fields
 from pathlib import Path
 from types import CodeType
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -161,7 +160,7 @@ def _write(directory: Path, name: str, pack: RulePack, renderers: CodeType, sour
         "format": FORMAT,
         "sources": sources,
         "digest": pack.digest,
-        "pack": {f.name: getattr(pack, f.name) for f in fields(pack) if f.name != "rules"},
+        "pack": {"name": pack.name},
         "rules": [rule._asdict() for rule in pack.rules],
         "renderers": renderers,
     }

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
 
 CONFIG_FILE = "advisor.yaml"
 MAX_EXTENDS = 8  # a chain of files extending each other, company -> region -> team
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = r"^[A-Z]{3}$"  # compiled on first use (re's cache): most runs read no advisor.yaml
 _DELTA = {"type": "integer", "minimum": -100, "maximum": 100}
 _TEXT = {"type": "string", "minLength": 1}
 
@@ -251,7 +250,7 @@ def config_from_document(document: Document, folder: Path) -> Config:
     if problems or not isinstance(data, dict):
         raise ConfigError(problems)
     currency = data.get("currency")
-    if currency is not None and not _CURRENCY.match(currency):
+    if currency is not None and not re.match(_CURRENCY, currency):
         problems.append(document.problem(("currency",), f"expected a three-letter currency code in capitals "
                                                         f"(such as EUR or USD), found {describe(currency)}"))
     packs = []
@@ -357,7 +356,7 @@ def apply_config(pack: RulePack, config: Config) -> RulePack:
             continue
         override = config.overrides.get(rule.id)
         kept.append(rule if override is None else _overridden(rule, override))
-    return replace(pack, rules=tuple(kept))
+    return RulePack(tuple(kept), pack.name)
 
 
 def _overridden(rule: Rule, override: Override) -> Rule:
