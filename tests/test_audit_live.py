@@ -4,11 +4,13 @@ Both must give exactly the audit of the same calendars read from files on this m
 """
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Dict, Iterator, List
@@ -122,6 +124,38 @@ def test_an_answer_over_the_size_limit_is_refused_while_it_arrives(radicale) -> 
         fetch_calendars(url, USER, PASSWORD, max_bytes=whole // 2)
     assert [str(p) for p in refused.value.problems] == [
         f"{url}: the calendar sent more than {whole // 2:,} bytes: audit a smaller calendar, or export it by date range"]
+
+
+class _Redirecting(http.server.BaseHTTPRequestHandler):
+    """Sends every request to plain http at 0.0.0.0: not a loopback address, yet on Linux a
+    connection to it stays on this machine, should a broken check ever follow the redirect."""
+
+    def _redirect(self) -> None:
+        self.send_response(301)
+        self.send_header("Location", f"http://0.0.0.0:{self.server.server_address[1]}/dana/")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_PROPFIND = do_REPORT = do_OPTIONS = _redirect
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_redirect_to_plain_http_elsewhere_is_refused_before_it_is_followed() -> None:
+    from advisor.inputs.caldav import fetch_calendars
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/dana/work/"
+    try:
+        with pytest.raises(InputError) as refused:
+            fetch_calendars(url, USER, PASSWORD)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [str(p) for p in refused.value.problems] == [
+        f"{url}: the server redirected to a plain http:// address: credentials are never sent in the clear"]
 
 
 def test_the_password_may_come_from_netrc(radicale, tmp_path, monkeypatch):

@@ -3,8 +3,8 @@
 A calendar collection's events are fetched in one REPORT and handed over as iCalendar text,
 to be read like an exported .ics file. Credentials never come from the command line: the
 user name is given, the password is read from ADVISOR_CALDAV_PASSWORD or ~/.netrc. They are
-never sent over plain http:// except to this machine (loopback), and the library is told to
-refuse an insecure connection anywhere else. Every request has a time limit, and every answer
+never sent over plain http:// except to this machine (loopback): such a URL is refused, and so
+is a server's redirect to one. Every request has a time limit, and every answer
 is read under the size of a calendar file (MAX_FILE_BYTES): a larger one is refused while it
 arrives, before it is held in memory. Whatever goes wrong is one line naming the URL:
 unreachable, refused credentials, no calendar there, too slow, too large.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from typing import Any, Callable, List, Optional, Tuple
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from advisor.errors import InputError, Problem
 from advisor.inputs.calendar import MAX_FILE_BYTES
@@ -53,11 +53,20 @@ class _TooLarge(Exception):
     """An answer over the size limit, refused while it was read."""
 
 
+class _PlainRedirect(Exception):
+    """A redirect to plain http:// elsewhere than this machine, refused before it is followed."""
+
+
 def _bounded(max_bytes: int) -> Callable[..., Any]:
     """A response hook of the HTTP client that reads each answer's body itself, at most `max_bytes`
     of it (decoded, so a compressed answer is bounded too). The client calls its hooks before it
     reads a body, and uses what the hook read as the body."""
     def read_body(response: Any, *args: Any, **kwargs: Any) -> Any:
+        if response.is_redirect:
+            target = urljoin(response.url, response.headers["location"])
+            if urlsplit(target).scheme.lower() != "https" and not is_loopback(target):
+                response.close()
+                raise _PlainRedirect()
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             response.close()
@@ -93,8 +102,7 @@ def fetch_calendars(url: str, user: Optional[str], password: Optional[str], *,
                                        "'meeting-advisor[caldav]'")]) from None
     try:
         connect: Any = caldav.DAVClient  # the library's types do not say it is callable
-        with connect(url=url, username=user, password=password, timeout=int(timeout),
-                     require_tls=scheme == "https", enable_rfc6764=False, rate_limit_handle=False) as client:
+        with connect(url=url, username=user, password=password, timeout=int(timeout)) as client:
             client.session.hooks["response"].append(_bounded(max_bytes))
             events = client.calendar(url=url).events()
             texts = [event.data.encode("utf-8") if isinstance(event.data, str) else bytes(event.data or b"")
@@ -102,6 +110,9 @@ def fetch_calendars(url: str, user: Optional[str], password: Optional[str], *,
     except _TooLarge:
         raise InputError([Problem(url, f"the calendar sent more than {max_bytes:,} bytes: audit a smaller "
                                        "calendar, or export it by date range")]) from None
+    except _PlainRedirect:
+        raise InputError([Problem(url, "the server redirected to a plain http:// address: credentials are never "
+                                       "sent in the clear")]) from None
     except dav_error.AuthorizationError:
         raise InputError([Problem(url, "the server refused the user name or password")]) from None
     except dav_error.NotFoundError:
