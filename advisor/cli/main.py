@@ -99,7 +99,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def entry() -> None:
-    """The `advisor` console script."""
+    """Run the command line and exit with its code (the console script, after `advisor.cli.launch`)."""
     import gc
     import signal
 
