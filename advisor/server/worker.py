@@ -95,6 +95,16 @@ class DeadlineSocket:
             sock.close()
 
 
+class NamedListener:
+    """A listening socket's name, read while it is open, for the handlers that ask it later."""
+
+    def __init__(self, listener: Any):
+        self.name = listener.getsockname()
+
+    def getsockname(self) -> Any:
+        return self.name
+
+
 class DeadlineGeventWorker(GeventWorker):
     """gunicorn's gevent worker, each request's body read against a deadline, and which stops
     accepting connections the moment it is told to stop.
@@ -116,7 +126,9 @@ class DeadlineGeventWorker(GeventWorker):
         servers = []
         for listener in self.sockets:  # advisor serve takes no certificate: plain TCP only
             listener.setblocking(1)
-            server = StreamServer(listener, handle=partial(self.handle, listener), spawn=Pool(self.worker_connections))
+            # Each connection's handler asks its listener's name, also after the listener is closed below.
+            named = NamedListener(listener)
+            server = StreamServer(listener, handle=partial(self.handle, named), spawn=Pool(self.worker_connections))
             if self.cfg.workers > 1:
                 server.max_accept = 1  # one connection at a time, so that the workers share them
             server.start()
@@ -125,9 +137,12 @@ class DeadlineGeventWorker(GeventWorker):
             self.notify()
             self._told_to_stop.wait(1.0)
         for server in servers:
-            # No new connection from here on. The listening socket stays open: a connection
-            # accepted a moment ago asks it its name before its request is read.
-            server.stop_accepting()
+            # No new connection from here on: they wait in the listening socket, which the master
+            # and the new workers hold, for those to accept. Only closing this worker's copy makes
+            # that last: stop_accepting alone is undone by a callback gevent runs once its loop
+            # first turns, and a worker told to stop while it booted then took a connection on
+            # its way out and reset it.
+            server.close()
         deadline = time.monotonic() + self.cfg.graceful_timeout
         while any(server.pool.free_count() != server.pool.size for server in servers):
             if time.monotonic() > deadline:
