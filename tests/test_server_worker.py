@@ -1,14 +1,21 @@
-"""A gevent worker told to stop takes no connection after that: the ones that arrive wait in the
-listening socket, which the master and the new workers share, for a worker that will serve
-them. One the old worker took and then left behind as it exits is reset."""
+"""Stopping a worker: one told to stop takes no connection after that (the ones that arrive wait
+in the listening socket, which the master and the new workers share, for a worker that will
+serve them; one the old worker took and then left behind as it exits is reset), and a stop
+signal reaches a worker however early in its life it comes."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import List
 
 from conftest import ROOT
+from test_server import Server
 
 # In a process of its own: gevent patches the standard library of whatever imports it.
 # It prints, for each way a worker is told to stop, whether a connection made afterwards was
@@ -92,3 +99,39 @@ def test_a_gevent_worker_told_to_stop_leaves_new_connections_to_the_others(tmp_p
     assert json.loads(done.stdout) == {"told while booting": True, "first connection taken by the worker": True,
                                        "told while serving": True, "worker finished": True}
 
+
+def booted(server: Server) -> List[int]:
+    return [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", server.log())]
+
+
+def gone(pid: int) -> bool:
+    """Exited, whether or not the master has reaped it yet."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_a_worker_told_to_stop_as_it_boots_stops_and_is_replaced(tmp_path: Path):
+    """A new worker keeps the master's signal handlers for its first tenth of a second; a stop
+    signal sent then (by a reload that follows another, say) must stop it all the same."""
+    server = Server(tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while len(booted(server)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        server.process.send_signal(signal.SIGHUP)
+        while len(booted(server)) == 2 and time.monotonic() < deadline:
+            time.sleep(0.002)  # a worker logs its pid first thing after the fork
+        newcomer = booted(server)[2]
+        os.kill(newcomer, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while not gone(newcomer) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gone(newcomer), f"worker {newcomer} still runs:\n{server.log()}"
+        while len(booted(server)) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(booted(server)) == 5, server.log()  # 2 at the start, 2 for the reload, 1 in its place
+        assert server.json("GET", "/healthz")[0] == 200
+    finally:
+        server.stop()

@@ -44,6 +44,12 @@ VALIDATION_TIMEOUT = 60.0  # seconds for a child to build the advisor: the defau
 HEADER_SECONDS = 5  # gunicorn's keepalive: with gevent, also the deadline of a request's line and headers
 BODY_SECONDS = 30.0  # by default (--body-timeout), with gevent: a 1 MiB body at 35 KB/s
 DEFAULT_IDEMPOTENCY_LIMIT = idempotency.DEFAULT_LIMIT
+# The signals by which the master stops a worker. A new worker keeps the master's handlers until
+# it has set its own, which takes it a tenth of a second: one of these in between would be queued
+# for a master loop that the worker never runs, and lost (a worker told to stop as it booted
+# served on with the old rules, until the master gave up waiting for it 30 s later). So the master
+# holds them while it forks, and the new worker takes them once it can act on them.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGABRT)
 
 log = logging.getLogger("advisor.serve")
 
@@ -214,6 +220,7 @@ class ServeApplication(BaseApplication):
             "accesslog": settings.access_log,
             "loglevel": "info",
             "when_ready": _when_ready,
+            "post_fork": _take_held_signals,
             "control_socket_disable": True,  # gunicorn >= 25 would open one in $HOME otherwise
         }
         for name, value in values.items():
@@ -271,6 +278,14 @@ class ReloadingArbiter(Arbiter):
             self._outcome = error
         self.wakeup()  # the master's loop, back from its wait at once
 
+    def spawn_worker(self) -> int:
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            pid: int = super().spawn_worker()
+            return pid
+        finally:  # in the master; a worker passes here too, on its way out
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
     def manage_workers(self) -> None:
         self._end_validation()
         super().manage_workers()
@@ -298,6 +313,18 @@ def _reload_request(settings: ServeSettings) -> Any:
                 "rules_version": validated.rules_version}
 
     return reload
+
+
+def _take_held_signals(arbiter: Any, worker: Any) -> None:
+    """In a new worker, before it boots: a stop signal, held since the fork or sent from now on,
+    tells it to stop as soon as it runs; it sets its own handlers after."""
+
+    def stop(number: int, frame: Any) -> None:
+        worker.alive = False
+
+    for number in STOP_SIGNALS:
+        signal.signal(number, stop)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def _when_ready(arbiter: Any) -> None:
