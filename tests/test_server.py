@@ -1,7 +1,6 @@
 """`advisor serve`: the real server on a loopback port, spoken to over HTTP."""
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
@@ -58,23 +57,14 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    # How often a request reset while workers are replaced is sent again: never, but for the
-    # reload tests under gunicorn before 27 (all Python 3.9 has), which resets such connections.
-    retries_on_reset = 0
-
     def request(self, method: str, path: str, body: Optional[bytes] = None,
                 headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], bytes]:
-        for attempt in range(self.retries_on_reset + 1):
-            request = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    return response.status, _lower(response.headers), response.read()
-            except urllib.error.HTTPError as error:
-                return error.code, _lower(error.headers), error.read()
-            except (ConnectionResetError, http.client.RemoteDisconnected, urllib.error.URLError):
-                if attempt == self.retries_on_reset:
-                    raise
-        raise AssertionError("unreachable")
+        request = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, _lower(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, _lower(error.headers), error.read()
 
     def json(self, method: str, path: str, body: Any = None, headers: Optional[Dict[str, str]] = None,
              raw: Optional[bytes] = None) -> Tuple[int, Any]:

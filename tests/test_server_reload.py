@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import List
 
-import gunicorn
 import pytest
 from conftest import EXAMPLES
 from test_server import YAML, Server
@@ -82,16 +81,9 @@ def pack(tmp_path) -> Path:
     return write_pack(tmp_path / "probe-pack", PROBE.format(necessity=5))
 
 
-# gunicorn before 27 (all there is for Python 3.9) resets connections that old workers had
-# accepted but not read; clients then send again. The test below that counts failed requests
-# during reloads is skipped there; the others retry.
-RETRIES_ON_RESET = 3 if int(gunicorn.__version__.split(".")[0]) < 27 else 0
-
-
 @pytest.fixture
 def server(tmp_path, pack):
     running = Server(tmp_path, "--rules", str(pack), "--allow-reload")
-    running.retries_on_reset = RETRIES_ON_RESET
     yield running
     running.stop()
 
@@ -131,8 +123,6 @@ def test_post_reload_answers_409_for_a_broken_pack_and_202_for_a_good_one(server
     assert probe_reason(server) == "Probe 10."
 
 
-@pytest.mark.skipif(int(gunicorn.__version__.split(".")[0]) < 27, reason="gunicorn before 27 (all there is for "
-                    "Python 3.9) resets connections that old workers accepted but had not read")
 def test_no_request_fails_while_workers_are_replaced(server, pack):
     statuses: List[object] = []
     stop = threading.Event()
@@ -208,7 +198,6 @@ def test_sighup_rereads_the_configuration_and_refuses_a_broken_one(tmp_path):
     config = tmp_path / "advisor.yaml"
     config.write_text("threshold: 70\n")
     server = Server(tmp_path, "--config", str(config))
-    server.retries_on_reset = RETRIES_ON_RESET
     try:
         assert server.json("POST", "/v1/check", raw=PROPOSAL, headers=YAML)[1]["threshold"] == 70
         config.write_text("threshold: 80\n")

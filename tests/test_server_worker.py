@@ -44,6 +44,7 @@ def started_worker():
     probe.setblocking(False)
     worker = DeadlineGeventWorker(1, os.getppid(), [listener], None, 30, cfg, log)
     worker.patch()
+    kept.append(listener)  # as the master keeps its listeners: gunicorn 23's worker shares their descriptor
     return worker, address, probe
 
 
@@ -62,6 +63,7 @@ def waiting(probe):
     return True
 
 
+kept = []
 seen = {}
 
 # Told to stop while it booted: it runs, finds it must stop, and leaves.
