@@ -38,8 +38,11 @@ class DaskRunner(Runner):
             yield future.result()
 
     def everywhere(self, value: Any) -> Any:
-        # a future that the tasks given it resolve on their own worker
-        return self.client.scatter(value, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
+        # A future that the tasks given it resolve on their own worker. In a list, so that Dask
+        # sends `value` whole: a tuple it would scatter item by item, then fail to rebuild when
+        # it is a NamedTuple (dask 2024.8, the last for Python 3.9).
+        futures = self.client.scatter([value], broadcast=True, hash=False)  # type: ignore[no-untyped-call]
+        return futures[0]
 
     def close(self) -> None:
         self.client.close()  # type: ignore[no-untyped-call]
