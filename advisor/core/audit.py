@@ -9,7 +9,7 @@ Wording is `advisor.report.audit`'s; reading and deciding are `advisor.audit`'s.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from advisor.core.decision import Decision, Step
 
@@ -157,7 +157,3 @@ def yearly_hours_freed(people_hours: Mapping[str, float], pool: Sequence[str], r
         for person in pool:
             freed[person] += hours_after * removed / len(pool)
     return freed
-
-
-def step_kinds(steps: Sequence[Step]) -> List[str]:
-    return [CHANGE_KINDS[step.kind] for step in steps]

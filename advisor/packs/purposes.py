@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from advisor.core.vocabulary import PURPOSES
 from advisor.errors import InputError, Problem, RuleError, choice_hint, describe, did_you_mean
@@ -154,11 +154,6 @@ class PurposeRules:
 
 
 # ---------------------------------------------------------------------------- loading
-
-
-def purpose_folders(packs: Iterable[Union[str, "Path"]]) -> List[Path]:
-    """The `purposes/` folders of the packs that have one."""
-    return [Path(pack) / FOLDER for pack in packs if (Path(pack) / FOLDER).is_dir()]
 
 
 def load_purpose_rules(packs: Sequence[Union[str, "Path"]]) -> PurposeRules:
