@@ -109,6 +109,22 @@ def test_reload_over_http_needs_a_token(secured):
     replace_workers(secured, reload)
 
 
+def test_reload_over_http_answers_409_when_the_tokens_file_fails(tmp_path):
+    tokens = tmp_path / "tokens.yaml"
+    tokens.write_text(TOKENS)
+    server = Server(tmp_path, "--tokens", str(tokens), "--allow-reload")
+    try:
+        tokens.write_text(TOKENS + "crm: another-token-0123456789abcdef\n")  # one caller twice
+        status, error = server.json("POST", "/v1/reload", headers=bearer(BOT_TOKEN))
+        assert status == 409, error
+        assert error["title"] == "the reload was refused; the running rules keep serving"
+        assert str(tokens) in error["problems"][0]
+        assert "Handling signal: hup" not in server.log()  # the master was never asked
+        assert server.json("GET", "/v1/rules", headers=bearer(CRM_TOKEN))[0] == 200  # the old tokens still serve
+    finally:
+        server.stop()
+
+
 def test_a_public_address_without_tokens_is_refused(tmp_path):
     result = subprocess.run([sys.executable, "-m", "advisor", "serve", "--host", "0.0.0.0", "--port", "0"],
                             capture_output=True, text=True, cwd=tmp_path, timeout=60,

@@ -329,7 +329,7 @@ class ReloadResource:
         try:
             outcome = self.reload()
         except AdvisorError as error:
-            raise ApiError(falcon.HTTP_409, "the rule packs were refused; the running rules keep serving",
+            raise ApiError(falcon.HTTP_409, "the reload was refused; the running rules keep serving",
                            error.problems) from None
         resp.status = falcon.HTTP_202
         _send_json(resp, dict(outcome))

@@ -115,7 +115,8 @@ def openapi_document(tokens: bool = False) -> Dict[str, Any]:
                                                    {"type": "object"}),
                               **unauthorized,
                               "403": {**problem, "description": "reloading over HTTP is disabled"},
-                              "409": {**problem, "description": "a pack was refused; the old rules keep serving"}},
+                              "409": {**problem, "description": "the rule packs, settings or tokens file were "
+                                                                "refused; the old rules keep serving"}},
             }},
             "/healthz": {"get": {"operationId": "health", "summary": "Liveness, and the rules served",
                                  "security": [], "responses": {"200": json_response("serving", ref("Health"))}}},

@@ -308,6 +308,10 @@ def _reload_request(settings: ServeSettings) -> Any:
         # In a child, within the deadline: this worker never loads the new rulesets, and a pack
         # whose validation hangs answers 409 instead of holding the request.
         validated = validate_in_child(settings)  # AdvisorError -> 409, and nothing is signalled
+        if settings.tokens:  # the master refuses a reload whose tokens file fails: say so now, not 202
+            from advisor.server.auth import read_tokens
+
+            read_tokens(settings.tokens)
         os.kill(os.getppid(), signal.SIGHUP)  # this worker is replaced once the master has validated too
         return {"status": "reloading", "pack": validated.pack, "pack_version": validated.pack_version,
                 "rules_version": validated.rules_version}
