@@ -145,12 +145,18 @@ def test_json_lines_to_an_output_file(cli, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("option,message", [
     (["--explain"], "--explain works with --format text, markdown or json"),
-    (["--template", "x.j2"], "--template shapes text, markdown or html, not JSON lines"),
+    (["--template", "x.j2"], "--template shapes text, markdown or html, not JSON"),
 ])
 def test_json_lines_refuse_what_only_a_document_can_have(cli, option: List[str], message: str) -> None:
     code, out, err = cli("check", "-f", "jsonl", *option, str(EXAMPLES / "coaching-1on1.yaml"))
     assert (code, out) == (2, "")
     assert message in err
+
+
+def test_json_refuses_a_template_rather_than_ignore_it(cli) -> None:
+    code, out, err = cli("check", "-f", "json", "--template", "x.j2", str(EXAMPLES / "coaching-1on1.yaml"))
+    assert (code, out) == (2, "")
+    assert "--template shapes text, markdown or html, not JSON" in err
 
 
 def test_several_processes_give_the_same_output(cli, tmp_path: Path) -> None:

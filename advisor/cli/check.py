@@ -93,8 +93,8 @@ def check(files: Sequence[str], fmt: str, rule_dirs: Sequence[str], threshold: O
           jobs: Optional[int] = None, annotate: Optional[str] = None) -> int:
     if explain and fmt in ("html", "jsonl"):
         raise click.UsageError("--explain works with --format text, markdown or json")
-    if template is not None and fmt == "jsonl":
-        raise click.UsageError("--template shapes text, markdown or html, not JSON lines")
+    if template is not None and fmt in ("json", "jsonl"):  # JSON is streamed: it never reaches a template
+        raise click.UsageError("--template shapes text, markdown or html, not JSON")
     if annotate is not None and (len(files) != 1 or os.path.isdir(files[0])):
         raise click.UsageError("--annotate writes back one invitation: give one .ics file")
     with _no_garbage_collection():  # start-up allocates plenty and leaves next to no garbage
