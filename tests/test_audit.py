@@ -254,3 +254,20 @@ def test_an_arabic_audit_reads_right_to_left_with_arabic_punctuation(cli, export
     assert code == 0 and "؛" in out and ";" not in out
     code, out, _ = cli("audit", str(exports), "--at", AT, "--format", "markdown")
     assert code == 0 and out.startswith("# Meeting audit")
+
+
+def test_grouping_alike_attendees_keeps_the_load_the_rules_see() -> None:
+    from advisor.audit.deciding import _grouped
+    from advisor.core.facts import weekly_load
+    from advisor.core.meeting import AttendeeGroup
+    from advisor.inputs.proposal import meeting_from_mapping
+
+    meeting = meeting_from_mapping({"title": "Sync", "purposes": ["status_update"], "duration_minutes": 30,
+                                    "audience": [{"role": "sales_rep"}]}, "sync.ics")
+    people = [AttendeeGroup("sales_rep", 1, email=f"{name}@x.com", meeting_hours_last_7_days=hours,
+                            meetings_last_7_days=meetings)
+              for name, hours, meetings in [("a", 1.0, 1.0), ("b", 10.0, 5.0), ("c", 2.0, 1.0), ("d", None, None)]]
+    meeting = meeting._replace(audience=(AttendeeGroup("sales_manager", 1, email="o@x.com"), *people))
+    grouped = _grouped(meeting, "o@x.com")
+    assert [group.count for group in grouped.audience] == [1, 3, 1]  # the organizer; three alike with a load; one without
+    assert weekly_load(grouped) == weekly_load(meeting) == (4.33, 2.33)

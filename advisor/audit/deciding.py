@@ -136,12 +136,24 @@ def _shares(total: int, freed: Mapping[str, float]) -> Tuple[Tuple[str, int], ..
 
 def _grouped(meeting: Meeting, organizer: Optional[str]) -> Meeting:
     """The audience as groups of alike people (the organizer on their own), so that the what-if
-    search can invite fewer of a kind; the facts the rules see are the same."""
+    search can invite fewer of a kind; the facts the rules see are the same: a group's load is
+    its people's mean, and people whose load is known are not grouped with people whose is not."""
     groups: Dict[Any, AttendeeGroup] = {}
     for group in meeting.audience:
         key: Sequence[Any] = (group.email,) if group.email == organizer else (
-            group.role, group.remote, group.external, group.hourly_cost)
+            group.role, group.remote, group.external, group.hourly_cost,
+            group.meeting_hours_last_7_days is None, group.meetings_last_7_days is None)
         known = groups.get(tuple(key))
-        groups[tuple(key)] = group if known is None else known._replace(
-            count=known.count + group.count, name=None, email=None, meeting_hours_last_7_days=None)
+        groups[tuple(key)] = group if known is None else _together(known, group)
     return meeting._replace(audience=tuple(groups.values()))
+
+
+def _together(one: AttendeeGroup, other: AttendeeGroup) -> AttendeeGroup:
+    count = one.count + other.count
+
+    def mean(a: Optional[float], b: Optional[float]) -> Optional[float]:
+        return None if a is None or b is None else (a * one.count + b * other.count) / count
+
+    return one._replace(count=count, name=None, email=None,
+                        meeting_hours_last_7_days=mean(one.meeting_hours_last_7_days, other.meeting_hours_last_7_days),
+                        meetings_last_7_days=mean(one.meetings_last_7_days, other.meetings_last_7_days))
