@@ -171,12 +171,15 @@ def test_the_password_may_come_from_netrc(radicale, tmp_path, monkeypatch):
         (Path(os.environ["HOME"]) / ".netrc").unlink()
 
 
-def test_the_audit_on_a_dask_cluster_equals_the_local_run(cli, tmp_path):
-    files = _files(tmp_path)
-    code, local, _ = cli("audit", *files, "--at", AT, "--format", "json", "--jobs", "2")
-    assert code == 0
+def test_the_audit_on_a_dask_cluster_equals_the_local_run(cli, tmp_path, monkeypatch):
+    _files(tmp_path)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster:
+        # Named from a folder the workers are not in: they get the calendars, never their paths.
+        monkeypatch.chdir(tmp_path)
+        files = sorted(path.name for path in tmp_path.glob("*.ics"))
+        code, local, _ = cli("audit", *files, "--at", AT, "--format", "json", "--jobs", "2")
+        assert code == 0
         code, remote, err = cli("audit", *files, "--at", AT, "--format", "json",
                                 "--scheduler", cluster.scheduler_address)
     assert (code, err) == (0, "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, Sequence, Tuple
 
+from advisor.audit.reading import Source
 from advisor.audit.runner import Runner
 from advisor.errors import InputError, Problem
 
@@ -43,6 +44,17 @@ class DaskRunner(Runner):
         # it is a NamedTuple (dask 2024.8, the last for Python 3.9).
         futures = self.client.scatter([value], broadcast=True, hash=False)  # type: ignore[no-untyped-call]
         return futures[0]
+
+    def carried(self, sources: Sequence[Source]) -> Sequence[Source]:
+        """The files read here, so that workers on other machines need not see them. One that
+        cannot be read is left to the tasks, whose reading of it names the problem."""
+        carried = []
+        for source in sources:
+            try:
+                carried.append(Source(source.name, source.read()))
+            except InputError:
+                carried.append(source)
+        return carried
 
     def close(self) -> None:
         self.client.close()  # type: ignore[no-untyped-call]

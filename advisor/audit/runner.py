@@ -42,6 +42,10 @@ class Runner:
         """`value` as an argument every task may be given: on a cluster, sent to each worker once."""
         return value
 
+    def carried(self, sources: Sequence[Source]) -> Sequence[Source]:
+        """The calendars as the tasks get them: here, files that each task reads itself."""
+        return sources
+
     def close(self) -> None:
         pass
 
@@ -87,8 +91,9 @@ def run_audit(advisor: Advisor, sources: Sequence[Source], window: Window, *, ro
     names = {source.name for source in sources}
     left_out: List[str] = []
     file_problems: List[Problem] = []  # of every reading: a file left out is named once
+    sent = runner.everywhere(runner.carried(sources))
     for _ in range(MAX_READS):
-        arguments = [(sources, share, runner.shares, window, roles, one_offs, tuple(left_out))
+        arguments = [(sent, share, runner.shares, window, roles, one_offs, tuple(left_out))
                      for share in range(runner.shares)]
         reads: List[ShareRead] = list(runner.map(read_share, arguments))
         file_problems = _unique(file_problems + [p for read in reads for p in read.problems])
