@@ -169,6 +169,8 @@ def _start_worker(task: Task) -> None:
     # files) is not for workers, which write nothing, and multiprocessing.Pool, which stops its
     # workers with SIGTERM, was left waiting for ever for one that unwound instead.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def _check_in_worker(name: str) -> Result:

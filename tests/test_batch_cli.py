@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -237,3 +239,23 @@ def test_a_worker_that_dies_ends_the_batch_with_an_error_not_a_wait() -> None:
         for result in results(Task(None, _die), names, jobs=2):  # type: ignore[arg-type]
             seen.append(result.name)
     assert seen == names[:len(seen)] and len(seen) < 150  # in order, and none after the lost ones
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_batch_ended_by_a_signal_leaves_no_temporary_file(tmp_path: Path, number: int) -> None:
+    """`advisor check -o` is killed, or its terminal closed, while the JSON array streams into place."""
+    write_proposals(tmp_path / "batch", 3000, seed=5)
+    out = tmp_path / "out"
+    out.mkdir()
+    run = subprocess.Popen([sys.executable, "-m", "advisor", "check", "-f", "json", "--jobs", "1",
+                            "-o", str(out / "decisions.json"), str(tmp_path / "batch")],
+                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(out.iterdir()) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert run.poll() is None, "the batch ended before it could be signalled"
+    run.send_signal(number)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 128 + number, err
+    assert list(out.iterdir()) == []

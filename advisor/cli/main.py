@@ -103,8 +103,10 @@ def entry() -> None:
     import gc
     import signal
 
-    # A terminated run unwinds like an interrupted one: no temporary file is left behind.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    # A terminated run, or one whose terminal closed, unwinds like an interrupted one: no
+    # temporary file is left behind (advisor.cli.output).
+    for number in (signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())):
+        signal.signal(number, lambda signum, frame: sys.exit(128 + signum))
     code = run()
     # The collection at exit would walk every object only to find them all about to go with the
     # process: a sixth of a one-proposal run's time.

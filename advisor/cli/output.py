@@ -13,8 +13,9 @@ import click
 
 from advisor.errors import ConfigError, Problem
 
-# Signals that would end the run (Ctrl-C, kill) wait while a temporary file is being made or
-# put in place: at any other moment they unwind the run, which removes the file it was writing.
+# Signals that would end the run (Ctrl-C, kill, a closed terminal) wait while a temporary file is
+# being made or put in place: at any other moment they unwind the run (cli.main.entry), which
+# removes the file it was writing.
 _ENDING = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
 
 
