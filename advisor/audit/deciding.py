@@ -63,10 +63,9 @@ def decide_series(found: SeriesFound, context: Deciding) -> SeriesAudit:
     """The audit of one series, or InputError when its proposal breaks the contract."""
     proposal = dict(found.proposal)
     purposes: Tuple[str, ...] = found.stated
-    rules: Tuple[str, ...] = ()
     source = "stated" if purposes else "inferred"
     if not purposes:
-        purposes, rules = context.purposes.read(proposal["title"], proposal.get("description"))
+        purposes = context.purposes.read(proposal["title"], proposal.get("description"))[0]
     if not purposes:
         source = "unknown"
     proposal["purposes"] = list(purposes) or _CHECKED_ONLY
@@ -84,8 +83,7 @@ def decide_series(found: SeriesFound, context: Deciding) -> SeriesAudit:
         uid=found.uid, title=meeting.title, source=found.source, organizer=organizer, recurrence=meeting.recurrence,
         occurrences_per_year=rate, duration_minutes=meeting.duration_minutes, attendees=facts["attendees"],
         purposes=purposes, purpose_source=source,
-        yearly_attendee_hours=hundredths(facts["attendee_hours"] * rate), yearly_cost=whole(facts["cost"] * rate),
-        purpose_rules=rules)
+        yearly_attendee_hours=hundredths(facts["attendee_hours"] * rate), yearly_cost=whole(facts["cost"] * rate))
     if source == "unknown":
         return audit
     decision = context.advisor.check(meeting)

@@ -61,7 +61,6 @@ class SeriesFound(NamedTuple):
 
     uid: str
     source: str  # file:line
-    recurring: bool
     proposal: Dict[str, Any]  # as invite_to_proposal makes it, audience limited to who attends
     stated: Tuple[str, ...]  # X-ADVISOR-PURPOSES
     occurrences_per_year: int
@@ -167,5 +166,5 @@ def _found(view: Any, roles: Optional[Roles]) -> Union[SeriesFound, Problem]:
     attending = {person.email for person in view.attendees}
     proposal["audience"] = [group for group in proposal["audience"] if group["email"] in attending]
     where = f"{view.file}:{view.line}" if view.line else view.file
-    return SeriesFound(view.uid, where, view.recurring, proposal, tuple(stated_purposes(view.event)),
+    return SeriesFound(view.uid, where, proposal, tuple(stated_purposes(view.event)),
                        occurrences_per_year(view.event) if view.recurring else 1)

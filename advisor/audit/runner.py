@@ -8,7 +8,6 @@ series were shared out. Deciding then goes by chunks of series in a stable order
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from advisor.api import Advisor
@@ -120,8 +119,7 @@ def run_audit(advisor: Advisor, sources: Sequence[Source], window: Window, *, ro
             progress(len(results), len(found))
     weekly = {person.email: person.hours * 7 / LOAD_DAYS for person in load.per_person}
     series = ranked(audited)
-    audit = Audit(window.at, window.days, series, totals(series, advisor.currency), people(series, weekly),
-                  load.files)
+    audit = Audit(window.at, window.days, series, totals(series, advisor.currency), people(series, weekly))
     return Outcome(audit, problems)
 
 
@@ -144,7 +142,7 @@ def _window_load(reads: Sequence[ShareRead], window: Window, files: Sequence[str
             totals[email] = (known[0] or name, known[1] + count, known[2] + seconds)
     per_person = sorted((PersonLoad(email, name, count, seconds) for email, (name, count, seconds) in totals.items()),
                         key=lambda p: (-p.seconds, -p.meetings, p.email))
-    return WindowLoad(window.at - timedelta(days=LOAD_DAYS), window.at, LOAD_DAYS, tuple(files), tuple(per_person),
+    return WindowLoad(window.load_start, window.at, LOAD_DAYS, tuple(files), tuple(per_person),
                       ())
 
 

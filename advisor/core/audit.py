@@ -50,7 +50,6 @@ class SeriesAudit(NamedTuple):
     reclaimable_hours: Optional[int] = None  # hundredths
     reclaimable_cost: Optional[int] = None
     freed: Tuple[Tuple[str, int], ...] = ()  # (person, yearly hundredths of an hour freed)
-    purpose_rules: Tuple[str, ...] = ()  # the purpose rules that read the purposes
 
     @property
     def known(self) -> bool:
@@ -93,7 +92,6 @@ class Audit(NamedTuple):
     series: Tuple[SeriesAudit, ...]
     totals: Totals
     people: Tuple[PersonAudit, ...]
-    files: Tuple[str, ...] = ()
 
 
 def share(total: int, weights: Mapping[str, float]) -> Dict[str, int]:

@@ -31,9 +31,6 @@ class Tokens:
     def __init__(self, tokens: Mapping[str, str]):
         self._digests = {name: _digest(token) for name, token in tokens.items()}
 
-    def __len__(self) -> int:
-        return len(self._digests)
-
     def caller(self, authorization: Optional[str]) -> Optional[str]:
         """The caller whose token an `Authorization: Bearer ...` header carries, else None."""
         scheme, _, token = (authorization or "").strip().partition(" ")
