@@ -26,7 +26,7 @@ POST /v1/check, POST /v1/check/batch, GET /v1/rules, GET /v1/schema, GET /health
 SIGHUP reloads the rule packs, the configuration and the tokens without dropping a request;
 if they fail validation they are refused and the rules in service keep serving.
 With --tokens, every /v1/ request needs 'Authorization: Bearer TOKEN'. An address that other
-machines reach (not 127.0.0.1, ::1 or localhost) is refused without --tokens, unless --insecure.
+machines reach (not 127.0.0.0/8, ::1 or localhost) is refused without --tokens, unless --insecure.
 
 \b
 Example:

@@ -33,8 +33,8 @@ from advisor.resources import templates_dir
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
 
-# The wording of the human formats (advisor.report.phrases, .ways, .assumed) is imported by view():
-# a JSON check does not need it.
+# The wording of the human formats (advisor.report.phrases, .ways) is imported by view(): a JSON
+# check does not need it (the assumptions' words it does need, through report.json_format).
 
 FORMATS_FOR_PEOPLE = ("text", "markdown", "html")
 OUTPUT_FORMATS = FORMATS_FOR_PEOPLE + ("json",)

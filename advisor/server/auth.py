@@ -49,7 +49,8 @@ def _digest(token: str) -> bytes:
 
 
 def read_tokens(path: Union[str, Path]) -> Tokens:
-    """The tokens file, or ConfigError with one line per problem (file, line, column, caller)."""
+    """The tokens file, or AdvisorError: InputError when the file cannot be read as YAML, ConfigError
+    with one line per bad entry (file, line, column, caller)."""
     name = str(path)
     document = load_yaml(read_file(path), name)
     if not isinstance(document.data, dict) or not document.data:

@@ -4,8 +4,8 @@ Gunicorn's master process never runs the rule engine. It builds the advisor (rul
 configuration, validated and compiled) in a short-lived child process, which hands it back
 pickled without its engine; the worker processes forked from the master unpickle that very
 advisor and compile its rules, so no worker reads a rule file that was not validated.
-SIGHUP (or POST /v1/reload when allowed) does it again: rules or a configuration that fail
-are refused and the running workers go on serving untouched; good ones get new workers, and
+SIGHUP (or POST /v1/reload when allowed) does it again: rules, a configuration or a tokens file
+that fail are refused and the running workers go on serving untouched; good ones get new workers, and
 the old ones finish their requests and exit. The validation has a deadline
 (VALIDATION_TIMEOUT), and the master waits for it on a thread of its own: it goes on
 watching its workers and answering signals meanwhile, whatever the rules do. durable_rules
