@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Tuple
 
-from advisor.core.facts import people_with_load
 from advisor.core.meeting import Meeting
 
 ONE_ROOM = "one_room"  # the attendees not marked remote share one room, and no place is named
@@ -25,6 +24,7 @@ def assumptions(meeting: Meeting, facts: Mapping[str, Any]) -> Tuple[str, ...]:
         found.append(RELIABLE_CONNECTION)
     if facts["load_hours"] is None:
         found.append(LOAD_UNKNOWN)
-    elif people_with_load(meeting) < facts["attendees"]:
+    elif meeting.recent_load.meeting_hours is None and any(
+            group.meeting_hours_last_7_days is None for group in meeting.audience):  # someone's load is not known
         found.append(LOAD_PARTIAL)
     return tuple(found)

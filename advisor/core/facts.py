@@ -123,16 +123,6 @@ def weekly_load(meeting: Meeting) -> Tuple[Optional[float], Optional[float]]:
     calendar fills in for the people it finds) come first; `recent_load`, scaled to 7 days,
     stands for the groups that give none (docs/proposal.md, "Recent load").
     """
-    hours, meetings, _ = _load_sums(meeting)
-    return hours, meetings
-
-
-def people_with_load(meeting: Meeting) -> int:
-    """How many attendees have a meeting-hours figure (their group's own, or recent_load's)."""
-    return _load_sums(meeting)[2]
-
-
-def _load_sums(meeting: Meeting) -> Tuple[Optional[float], Optional[float], int]:
     load = meeting.recent_load
     scale = 7 / load.window_days
     shared_hours = None if load.meeting_hours is None else load.meeting_hours * scale
@@ -151,4 +141,4 @@ def _load_sums(meeting: Meeting) -> Tuple[Optional[float], Optional[float], int]
             meeting_people += group.count
             meeting_total += group.count * meetings
     return (round(hour_total / hour_people, 2) if hour_people else None,
-            round(meeting_total / meeting_people, 2) if meeting_people else None, hour_people)
+            round(meeting_total / meeting_people, 2) if meeting_people else None)
