@@ -11,13 +11,13 @@ unreachable, refused credentials, no calendar there, too slow, too large.
 """
 from __future__ import annotations
 
-import ipaddress
 import os
 from typing import Any, Callable, List, Optional, Tuple
 from urllib.parse import urljoin, urlsplit
 
 from advisor.errors import InputError, Problem
 from advisor.inputs.calendar import MAX_FILE_BYTES
+from advisor.inputs.hosts import url_is_loopback
 
 PASSWORD_VARIABLE = "ADVISOR_CALDAV_PASSWORD"
 TIMEOUT_SECONDS = 30
@@ -39,16 +39,6 @@ def password_for(url: str, user: Optional[str]) -> Optional[str]:
     return entry[2]
 
 
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class _TooLarge(Exception):
     """An answer over the size limit, refused while it was read."""
 
@@ -64,7 +54,7 @@ def _bounded(max_bytes: int) -> Callable[..., Any]:
     def read_body(response: Any, *args: Any, **kwargs: Any) -> Any:
         if response.is_redirect:
             target = urljoin(response.url, response.headers["location"])
-            if urlsplit(target).scheme.lower() != "https" and not is_loopback(target):
+            if urlsplit(target).scheme.lower() != "https" and not url_is_loopback(target):
                 response.close()
                 raise _PlainRedirect()
         declared = response.headers.get("content-length", "")
@@ -88,7 +78,7 @@ def fetch_calendars(url: str, user: Optional[str], password: Optional[str], *,
                     timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_FILE_BYTES) -> List[Tuple[str, bytes]]:
     """The iCalendar text of the calendar collection at `url`, as (url, bytes), or InputError."""
     scheme = urlsplit(url).scheme.lower()
-    if scheme not in ("https", "http") or (scheme == "http" and not is_loopback(url)):
+    if scheme not in ("https", "http") or (scheme == "http" and not url_is_loopback(url)):
         raise InputError([Problem(url, "expected an https:// URL (http:// only to this machine): credentials are "
                                        "never sent in the clear")])
     if user is not None and password is None:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import re
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Union
 
 from advisor.errors import ConfigError, Problem, describe
+from advisor.inputs.hosts import is_loopback
 from advisor.inputs.yamlsafe import load_yaml, read_file
 
 MIN_TOKEN_LENGTH = 32  # characters: 128 bits of hexadecimal, as `openssl rand -hex 16` makes
@@ -83,13 +83,3 @@ def guard_exposure(host: str, tokens: bool, insecure: bool) -> None:
     raise ConfigError([Problem("advisor serve", f"--host {host} can be reached from other machines: give --tokens "
                                                 "FILE so that callers must show a token, or --insecure to serve "
                                                 "anyone who reaches the port")])
-
-
-def is_loopback(host: str) -> bool:
-    """True for an address that only this machine reaches (127.0.0.0/8, ::1, localhost)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:  # a host name: it may resolve to any interface
-        return False
