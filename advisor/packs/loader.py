@@ -31,7 +31,7 @@ from advisor.packs.sandbox import TemplateProblem, check_template, render_snippe
 RULE_FIELDS = ("id", "description", "when", "necessity", "formats", "media", "alternative", "suggestion",
                "because", "trade_off", "source", "replaces")
 REQUIRED_FIELDS = ("id", "description", "when", "because", "source")
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # of rules and of purpose rules
 # `because`, `trade_off` and `suggestion` are text, or text per language: {en: ..., ar: ...} ('en' required).
 TRANSLATABLE_FIELDS = ("because", "trade_off", "suggestion")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -149,7 +149,7 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
 
     def report(path: Tuple[Any, ...], message: str, key: bool = False) -> None:
         problem = document.problem(base + path, message, key=key)
-        field_path = _relabel(problem.path, label)
+        field_path = relabel(problem.path, label)
         problems.append(Problem(problem.file, message, problem.line, problem.column, field_path))
 
     if not isinstance(item, dict):
@@ -167,7 +167,7 @@ def _read_rule(document: Document, index: int, item: Any, pack: str, problems: L
     for key in ("id", "description", "because", "trade_off", "source", "suggestion", "alternative"):
         if key in item and not (isinstance(item[key], str) and item[key].strip()):
             report((key,), f"expected non-empty text, found {describe(item[key])}")
-    if isinstance(rule_id, str) and not _ID.match(rule_id):
+    if isinstance(rule_id, str) and not RULE_ID.match(rule_id):
         report(("id",), f"expected lower-case letters, digits, '-' or '_' (at most 64), found {describe(rule_id)}")
     necessity = item.get("necessity", 0)
     if not _is_delta(necessity):
@@ -318,7 +318,7 @@ def _is_delta(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and -100 <= value <= 100
 
 
-def _relabel(path: str, label: str) -> str:
+def relabel(path: str, label: str) -> str:
     """'[3].when.all[0]' -> 'large-group.when.all[0]': name the rule by its id."""
     match = re.match(r"^\[\d+\]\.?", path)
     rest = path[match.end():] if match else path

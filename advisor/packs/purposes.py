@@ -31,14 +31,15 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from advisor.core.vocabulary import PURPOSES
 from advisor.errors import InputError, Problem, RuleError, choice_hint, describe, did_you_mean
+from advisor.inputs.files import YAML_SUFFIXES, regular_files
 from advisor.inputs.yamlsafe import Document, load_yaml, read_file
+from advisor.packs.loader import RULE_ID, pack_name, relabel
 
 FOLDER = "purposes"  # of a pack: its purpose rules
 RULE_FIELDS = ("id", "description", "words", "purposes", "replaces")
 REQUIRED_FIELDS = ("id", "description", "words", "purposes")
 MAX_PHRASE_WORDS = 6  # a phrase of a rule has at most this many words and marks ("one-on-one": 5)
 MAX_TEXT = 2000  # characters of a description that are read: its opening says what the meeting is for
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _WORD = re.compile(r"\w+|[^\w\s]")  # a word, or one mark of punctuation
 
 
@@ -158,8 +159,6 @@ class PurposeRules:
 def load_purpose_rules(packs: Sequence[Union[str, "Path"]]) -> PurposeRules:
     """The purpose rules of the packs' `purposes/` folders, in pack order, or RuleError naming
     every problem. A later pack replaces a rule only by saying `replaces: true`."""
-    from advisor.packs.loader import pack_name
-
     rules: Dict[str, PurposeRule] = {}
     problems: List[Problem] = []
     for pack in packs:
@@ -167,14 +166,24 @@ def load_purpose_rules(packs: Sequence[Union[str, "Path"]]) -> PurposeRules:
         if not folder.is_dir():
             continue
         name = pack_name(pack)
-        for file in sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
-                           and not p.name.startswith(".")):
+        try:
+            files = regular_files(folder, YAML_SUFFIXES)
+        except OSError as error:
+            problems.append(Problem(str(folder), f"cannot read the folder: {error.strerror or error}"))
+            continue
+        seen: Dict[str, PurposeRule] = {}  # a pack uses an id once, whatever its files
+        for file in files:
             try:
                 document = load_yaml(read_file(file), str(file), expected="a list of purpose rules")
             except InputError as error:
                 problems.extend(error.problems)
                 continue
             for rule in _read_file(document, name, problems):
+                if rule.id in seen:
+                    problems.append(_problem(rule, f"duplicate purpose rule id '{rule.id}': this pack defines it "
+                                                   f"at {seen[rule.id].file}:{seen[rule.id].line} already"))
+                    continue
+                seen[rule.id] = rule
                 earlier = rules.get(rule.id)
                 if earlier is not None and not rule.replaces:
                     problems.append(_problem(rule, f"duplicate purpose rule id '{rule.id}': defined at "
@@ -202,17 +211,10 @@ def _read_file(document: Document, pack: str, problems: List[Problem]) -> List[P
                                              f"found {describe(data)}"))
         return []
     rules = []
-    seen: Dict[str, int] = {}
     for index, item in enumerate(data):
         rule = _read_rule(document, index, item, pack, problems)
-        if rule is None:
-            continue
-        if rule.id in seen:
-            problems.append(_problem(rule, f"duplicate purpose rule id '{rule.id}': this file defines it at "
-                                           f"line {seen[rule.id]} already"))
-            continue
-        seen[rule.id] = rule.line
-        rules.append(rule)
+        if rule is not None:
+            rules.append(rule)
     return rules
 
 
@@ -223,8 +225,7 @@ def _read_rule(document: Document, index: int, item: Any, pack: str,
 
     def report(path: Tuple[Any, ...], message: str, key: bool = False) -> None:
         problem = document.problem((index,) + path, message, key=key)
-        rest = ".".join(str(part) for part in path)
-        problems.append(problem._replace(path=f"{label}.{rest}" if rest else label))
+        problems.append(problem._replace(path=relabel(problem.path, label)))
 
     if not isinstance(item, dict):
         report((), f"expected a purpose rule (a mapping with id, description, words, purposes), found "
@@ -239,7 +240,7 @@ def _read_rule(document: Document, index: int, item: Any, pack: str,
     for key in ("id", "description"):
         if key in item and not (isinstance(item[key], str) and item[key].strip()):
             report((key,), f"expected non-empty text, found {describe(item[key])}")
-    if isinstance(item.get("id"), str) and not _ID.match(item["id"]):
+    if isinstance(item.get("id"), str) and not RULE_ID.match(item["id"]):
         report(("id",), f"expected lower-case letters, digits, '-' or '_' (at most 64), found {describe(item['id'])}")
     if not isinstance(item.get("replaces", False), bool):
         report(("replaces",), f"expected true or false, found {describe(item['replaces'])}")
