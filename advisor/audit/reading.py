@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 from advisor.errors import InputError, Problem
-from advisor.inputs.calendar import MAX_FILE_BYTES, build_calendars, parse_calendar, read_calendar_bytes
+from advisor.inputs.calendar import build_calendars, check_size, parse_calendar_text, read_calendar_bytes
 from advisor.inputs.invite import Roles, invite_to_proposal, occurrences_per_year, stated_purposes
 from advisor.inputs.yamlsafe import decode
 
@@ -121,10 +121,9 @@ def read_share(sources: Sequence[Source], share: int, shares: int, window: Windo
             continue
         try:
             raw = source.read()
-            if len(raw) > MAX_FILE_BYTES:
-                parse_calendar(raw, source.name)  # refused for its size before anything is read
+            check_size(raw, source.name)  # refused for its size before anything is read
             text = keep_share(decode(raw, source.name), share, shares, source.name, window)
-            parsed.append((source.name, *parse_calendar(text.encode("utf-8", "surrogatepass"), source.name)))
+            parsed.append((source.name, *parse_calendar_text(text, source.name)))
         except InputError as error:
             problems.extend(error.problems)
     calendars = build_calendars(parsed)

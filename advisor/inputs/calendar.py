@@ -533,12 +533,27 @@ def parse_calendar(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES, *,
     """The VCALENDARs (icalendar objects) in `raw`, X-WR-TIMEZONE applied, and where its lines
     are; InputError naming the line of every broken line or value, or of what would take more
     than `budget` (by default, a `Budget()` of its own) allows."""
-    if len(raw) > max_bytes:
-        raise InputError([_too_large(file, len(raw), max_bytes)])
+    check_size(raw, file, max_bytes)
     budget = budget or Budget()
     lines_written = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
     budget.spend(lines_written, file, None, "reading its lines")  # before they cost any memory
-    text = decode(raw, file)
+    return _parse_text(decode(raw, file), file, budget)
+
+
+def check_size(raw: bytes, file: str, max_bytes: int = MAX_FILE_BYTES) -> None:
+    """InputError when a calendar is over `max_bytes`, before anything of it is read."""
+    if len(raw) > max_bytes:
+        raise InputError([_too_large(file, len(raw), max_bytes)])
+
+
+def parse_calendar_text(text: str, file: str, *, budget: Optional[Budget] = None) -> Tuple[List[Any], "_Lines"]:
+    """`parse_calendar` for a calendar already decoded (its size checked by `check_size`)."""
+    budget = budget or Budget()
+    budget.spend(text.count("\n") + (0 if text.endswith("\n") else 1), file, None, "reading its lines")
+    return _parse_text(text, file, budget)
+
+
+def _parse_text(text: str, file: str, budget: Budget) -> Tuple[List[Any], "_Lines"]:
     lines = _Lines(text)
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
